@@ -1,0 +1,234 @@
+package container
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/berthproject/berth/cmd/berth/cli"
+	"github.com/berthproject/berth/engine"
+	"github.com/berthproject/berth/engine/spec"
+)
+
+// createFlags are the flags `create` and `run` share. toSpec turns them
+// into an engine.ContainerSpec, the transport-neutral description of the
+// container; from there engine/spec.Generate writes the OCI spec.
+type createFlags struct {
+	name, workdir, user, entrypoint, hostname string
+	stopSignal, network, restart              string
+	stopTimeout                               uint
+	env, envFiles, volumes, labels            []string
+	annotations, capAdd, capDrop              []string
+	privileged, readOnly, interactive, tty    bool
+	rm                                        bool
+}
+
+func (f *createFlags) register(fs *pflag.FlagSet) {
+	// -h is --hostname here (as in podman and docker), so help is --help only.
+	fs.Bool("help", false, "help for this command")
+	fs.StringVar(&f.name, "name", "", "assign a name to the container (default: a generated adjective_noun)")
+	fs.StringVarP(&f.workdir, "workdir", "w", "", "working directory inside the container (default: the image's, else /)")
+	fs.StringVarP(&f.user, "user", "u", "", "run as USER[:GROUP], by name or number (default: the image's user)")
+	fs.StringVar(&f.entrypoint, "entrypoint", "", `override the image's ENTRYPOINT: a command string or a JSON array ('["sh","-c"]'); "" clears it`)
+	fs.StringVarP(&f.hostname, "hostname", "h", "", "container host name (default: the short container ID)")
+	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal that stops the container (default: the image's STOPSIGNAL, else SIGTERM)")
+	fs.UintVar(&f.stopTimeout, "stop-timeout", 10, "seconds to wait after the stop signal before SIGKILL")
+	fs.StringVar(&f.network, "network", "", "network mode: none or host (default none; bridge networks are not available yet)")
+	fs.StringVar(&f.network, "net", "", "alias for --network")
+	_ = fs.MarkHidden("net")
+	fs.StringVar(&f.restart, "restart", "", "restart policy to record: no, on-failure[:N], always, unless-stopped")
+	fs.StringArrayVarP(&f.env, "env", "e", nil, "set environment variable KEY=VALUE (KEY alone copies it from berth's environment)")
+	fs.StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VALUE lines from a file (# comments and blank lines ignored)")
+	fs.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount HOST-DIR:CONTAINER-DIR[:OPTIONS] (options: ro, rw, z, Z, and propagation like rshared)")
+	fs.StringArrayVarP(&f.labels, "label", "l", nil, "set metadata label KEY=VALUE")
+	fs.StringArrayVar(&f.annotations, "annotation", nil, "add an OCI annotation KEY=VALUE to the container's runtime spec")
+	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "add a Linux capability (CAP_NET_ADMIN or NET_ADMIN, ALL for every one)")
+	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a Linux capability (ALL drops every one)")
+	fs.BoolVar(&f.privileged, "privileged", false, "give the container all capabilities, all devices, no seccomp and no masked paths")
+	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only (with tmpfs on /run, /tmp and /var/tmp)")
+	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep the container's stdin open")
+	fs.BoolVarP(&f.tty, "tty", "t", false, "give the container a pseudo-terminal")
+	fs.BoolVar(&f.rm, "rm", false, "remove the container (and its logs) when it exits")
+}
+
+// toSpec builds the ContainerSpec for IMAGE [COMMAND [ARG...]].
+func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.ContainerSpec, error) {
+	cs := engine.ContainerSpec{
+		Name: f.name, Image: args[0], Command: args[1:], WorkDir: f.workdir, User: f.user,
+		Hostname: f.hostname, StopSignal: f.stopSignal, NetworkMode: f.network,
+		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged, ReadOnly: f.readOnly,
+		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm,
+	}
+	if cmd.Flags().Changed("entrypoint") {
+		ep, err := parseEntrypoint(f.entrypoint)
+		if err != nil {
+			return cs, err
+		}
+		cs.Entrypoint, cs.EntrypointSet = ep, true
+	}
+	if cmd.Flags().Changed("stop-timeout") {
+		t := f.stopTimeout
+		cs.StopTimeout = &t
+	}
+	var err error
+	if cs.Env, err = envList(f.envFiles, f.env); err != nil {
+		return cs, err
+	}
+	if cs.Labels, err = keyValues("label", f.labels); err != nil {
+		return cs, err
+	}
+	if cs.Annotations, err = keyValues("annotation", f.annotations); err != nil {
+		return cs, err
+	}
+	if cs.Mounts, err = parseVolumes(f.volumes); err != nil {
+		return cs, err
+	}
+	if cs.RestartPolicy, cs.RestartRetries, err = parseRestart(f.restart); err != nil {
+		return cs, err
+	}
+	return cs, nil
+}
+
+func usageErr(format string, a ...any) error {
+	return cli.UsageError{Err: fmt.Errorf(format, a...)}
+}
+
+// parseEntrypoint accepts a JSON array or a plain command string (which,
+// like podman, becomes a single argv element).
+func parseEntrypoint(s string) ([]string, error) {
+	if strings.HasPrefix(strings.TrimSpace(s), "[") {
+		var ep []string
+		if err := json.Unmarshal([]byte(s), &ep); err != nil {
+			return nil, usageErr("invalid --entrypoint JSON array %q: %v", s, err)
+		}
+		return ep, nil
+	}
+	if s == "" {
+		return []string{}, nil
+	}
+	return []string{s}, nil
+}
+
+// envList merges --env-file contents and then -e values, in that order.
+func envList(files, vars []string) ([]string, error) {
+	var out []string
+	for _, file := range files {
+		lines, err := readEnvFile(file)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lines...)
+	}
+	for _, v := range vars {
+		e, ok := envEntry(v)
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// envEntry resolves KEY (from berth's own environment) or keeps KEY=VALUE.
+func envEntry(v string) (string, bool) {
+	if strings.Contains(v, "=") {
+		return v, true
+	}
+	if val, ok := os.LookupEnv(v); ok {
+		return v + "=" + val, true
+	}
+	return "", false
+}
+
+func readEnvFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("reading --env-file: %v", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if strings.HasPrefix(line, "=") {
+			return nil, usageErr("%s:%d: variable name missing in %q", path, n, line)
+		}
+		if e, ok := envEntry(line); ok {
+			out = append(out, e)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, usageErr("reading --env-file %s: %v", path, err)
+	}
+	return out, nil
+}
+
+func keyValues(what string, list []string) (map[string]string, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]string, len(list))
+	for _, kv := range list {
+		k, v, _ := strings.Cut(kv, "=")
+		if k == "" {
+			return nil, usageErr("invalid %s %q: the key must not be empty", what, kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+// parseVolumes reads -v HOST:CTR[:OPTS]. Named and anonymous volumes are
+// not available yet; saying so beats silently making a bind mount.
+func parseVolumes(vols []string) ([]spec.Mount, error) {
+	var out []spec.Mount
+	for _, v := range vols {
+		parts := strings.Split(v, ":")
+		if len(parts) < 2 || len(parts) > 3 {
+			return nil, usageErr("invalid volume %q: want HOST-DIR:CONTAINER-DIR[:OPTIONS]", v)
+		}
+		src, dst := parts[0], parts[1]
+		if !filepath.IsAbs(src) && !strings.HasPrefix(src, ".") {
+			return nil, usageErr("invalid volume %q: named volumes are not supported yet; give an absolute host path", v)
+		}
+		abs, err := filepath.Abs(src)
+		if err != nil {
+			return nil, usageErr("invalid volume %q: %v", v, err)
+		}
+		m := spec.Mount{Type: "bind", Source: abs, Destination: dst}
+		if len(parts) == 3 && parts[2] != "" {
+			m.Options = strings.Split(parts[2], ",")
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// parseRestart splits "on-failure:3" into policy and retries.
+func parseRestart(s string) (string, uint, error) {
+	if s == "" {
+		return "", 0, nil
+	}
+	policy, n, hasN := strings.Cut(s, ":")
+	if !hasN {
+		return policy, 0, nil
+	}
+	if policy != spec.RestartOnFailure {
+		return "", 0, usageErr("invalid --restart %q: only on-failure takes a retry count", s)
+	}
+	retries, err := strconv.ParseUint(n, 10, 32)
+	if err != nil {
+		return "", 0, usageErr("invalid --restart %q: retry count must be a number", s)
+	}
+	return policy, uint(retries), nil
+}

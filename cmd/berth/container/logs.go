@@ -1,0 +1,102 @@
+package container
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthproject/berth/cmd/berth/cli"
+	"github.com/berthproject/berth/engine"
+)
+
+func newLogs(g *cli.Globals) *cobra.Command {
+	var follow, timestamps, names bool
+	var tail, since, until string
+	cmd := &cobra.Command{
+		Use:   "logs [flags] CONTAINER [CONTAINER...]",
+		Short: "Show what containers wrote to stdout and stderr",
+		Long: `Print the logs of containers: stdout lines to stdout, stderr lines to
+stderr. --since and --until take an RFC 3339 time (2026-01-02T15:04:05Z),
+a Unix time in seconds, or a duration before now (10m, 1h30m).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			opts := engine.LogOptions{Tail: -1, Follow: follow}
+			var err error
+			if tail != "" && tail != "all" {
+				if opts.Tail, err = strconv.Atoi(tail); err != nil || opts.Tail < 0 {
+					return usageErr("invalid --tail %q: want a number of lines or all", tail)
+				}
+			}
+			now := time.Now()
+			if opts.Since, err = parseTime(since, now); err != nil {
+				return usageErr("invalid --since: %v", err)
+			}
+			if opts.Until, err = parseTime(until, now); err != nil {
+				return usageErr("invalid --until: %v", err)
+			}
+			rt, err := g.Runtime(ctx)
+			if err != nil {
+				return err
+			}
+			for _, ref := range args {
+				c, err := rt.LookupContainer(ctx, ref)
+				if err != nil {
+					return err
+				}
+				prefix := ""
+				if names || len(args) > 1 {
+					prefix = c.Name() + " "
+				}
+				err = c.Logs(ctx, opts, func(l engine.LogLine) error {
+					l.Text = prefix + l.Text
+					return engine.WriteLogLine(os.Stdout, os.Stderr, l, timestamps)
+				})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&follow, "follow", "f", false, "keep printing new lines until the container stops")
+	fl.BoolVarP(&timestamps, "timestamps", "t", false, "prefix each line with the time it was written")
+	fl.BoolVarP(&names, "names", "n", false, "prefix each line with the container's name")
+	fl.StringVar(&tail, "tail", "all", "print only the last N lines")
+	fl.StringVar(&since, "since", "", "print only lines written at or after this time")
+	fl.StringVar(&until, "until", "", "print only lines written at or before this time")
+	return cmd
+}
+
+// parseTime reads an RFC 3339 time, Unix seconds (with fraction), or a
+// duration counted back from now.
+func parseTime(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	if sec, frac, ok := strings.Cut(s, "."); ok || sec != "" {
+		n, err := strconv.ParseInt(sec, 10, 64)
+		if err == nil {
+			var ns int64
+			if ok {
+				f, _ := strconv.ParseFloat("0."+frac, 64)
+				ns = int64(f * 1e9)
+			}
+			return time.Unix(n, ns), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a time, a Unix timestamp or a duration", s)
+}

@@ -1,0 +1,162 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/berthproject/berth/internal/oci"
+)
+
+// Cleanup releases what an exited container still holds (runtime state,
+// rootfs mount) and applies --rm. conmon runs it as the exit command
+// (`berth container cleanup ID`), so it happens with no berth process
+// around; running it again, or on a removed container, is harmless.
+func (c *Container) Cleanup(ctx context.Context) error {
+	return c.Batch(ctx, func(l *Locked) error { return l.Cleanup(ctx) })
+}
+
+// Cleanup is Container.Cleanup with the lock held.
+func (l *Locked) Cleanup(ctx context.Context) error {
+	c := l.c
+	if c.state.running() {
+		return c.invalidState("clean it up while it runs")
+	}
+	if err := l.cleanupExited(ctx); err != nil {
+		return err
+	}
+	if c.config.Spec.Remove && c.state.Status == StatusExited {
+		return l.Remove(ctx, RemoveOptions{})
+	}
+	return nil
+}
+
+// cleanupExited deletes the runtime's record and unmounts the rootfs of a
+// container that is no longer running, once.
+func (l *Locked) cleanupExited(ctx context.Context) error {
+	c := l.c
+	if c.state.Mountpoint == "" && c.state.ConmonPID == 0 {
+		return nil
+	}
+	// conmon is alive while it runs us as its exit command: do not kill it.
+	if err := l.teardownRuntime(ctx, false); err != nil {
+		return err
+	}
+	c.state.ConmonPID = 0
+	return c.saveState(ctx)
+}
+
+// RemoveOptions tune Remove.
+type RemoveOptions struct {
+	Force   bool // kill a running container first
+	Volumes bool // also remove anonymous volumes (none exist yet)
+}
+
+// Remove deletes the container and everything it owns.
+func (c *Container) Remove(ctx context.Context, opts RemoveOptions) error {
+	return c.Batch(ctx, func(l *Locked) error { return l.Remove(ctx, opts) })
+}
+
+// Remove is Container.Remove with the lock held. Every step tolerates the
+// thing it removes being gone already, so a removal killed half-way is
+// finished by the next `rm -f`.
+func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
+	c := l.c
+	id := c.config.ID
+	if c.state.running() && !opts.Force {
+		return fmt.Errorf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %w",
+			id, c.state.Status, ErrCtrStateInvalid)
+	}
+	c.state.Status = StatusRemoving
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	// From here on the removal must finish even if the caller gives up.
+	ctx = context.WithoutCancel(ctx)
+	if err := l.teardownRuntime(ctx, true); err != nil {
+		return err
+	}
+	st, _, err := c.r.storage(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.RemoveContainer(ctx, id); err != nil {
+		return fmt.Errorf("removing storage of %s: %w", c.config.Name, err)
+	}
+	for _, p := range []string{c.r.bundleDir(id), c.r.dataDir(id), filepath.Join(c.r.exitDir(), id)} {
+		if err := os.RemoveAll(p); err != nil {
+			return fmt.Errorf("removing %s: %w", p, err)
+		}
+	}
+	if err := c.r.db.RemoveContainer(ctx, id); err != nil {
+		return err
+	}
+	return c.r.locks.Remove(id)
+}
+
+// teardownRuntime removes the runtime container (killing its process if
+// any), optionally a leftover conmon, and the rootfs mount. It is the
+// common tail of stop, cleanup, remove and crash repair.
+func (l *Locked) teardownRuntime(ctx context.Context, killConmon bool) error {
+	c := l.c
+	rt, err := c.r.ociRuntime(ctx)
+	if err != nil {
+		return err
+	}
+	// conmon goes first: killed, it records no exit and runs no exit
+	// command for a container that is being torn down on purpose. Then
+	// `delete --force` SIGKILLs whatever still runs in the container.
+	if killConmon {
+		if err := oci.KillConmon(c.conmonPidFile(), c.config.ID); err != nil {
+			return err
+		}
+	}
+	if err := rt.Delete(ctx, c.config.ID, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
+		return fmt.Errorf("%w: deleting runtime container: %w", ErrRuntime, err)
+	}
+	return l.unmountStorage(ctx)
+}
+
+// mountStorage mounts the container's rootfs, creating the storage layer
+// when a crash came between the database row and the layer.
+func (l *Locked) mountStorage(ctx context.Context) (string, error) {
+	c := l.c
+	st, _, err := c.r.storage(ctx)
+	if err != nil {
+		return "", err
+	}
+	if c.state.Mountpoint != "" {
+		return c.state.Mountpoint, nil
+	}
+	mp, err := st.Mount(ctx, c.config.ID)
+	if err != nil {
+		if cerr := st.CreateContainer(ctx, c.config.ID, c.config.Name, c.config.ImageID); cerr != nil {
+			return "", fmt.Errorf("mounting container storage: %w", err)
+		}
+		if mp, err = st.Mount(ctx, c.config.ID); err != nil {
+			return "", fmt.Errorf("mounting container storage: %w", err)
+		}
+	}
+	c.state.Mountpoint = mp
+	return mp, c.saveState(ctx)
+}
+
+// unmountStorage drops the engine's mount of the rootfs, once.
+func (l *Locked) unmountStorage(ctx context.Context) error {
+	c := l.c
+	if c.state.Mountpoint == "" {
+		return nil
+	}
+	st, _, err := c.r.storage(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.Unmount(ctx, c.config.ID, false); err != nil {
+		return fmt.Errorf("unmounting container storage: %w", err)
+	}
+	c.state.Mountpoint = ""
+	c.state.PID = 0
+	return nil
+}

@@ -1,0 +1,36 @@
+package engine
+
+import "errors"
+
+// Sentinel errors. Every error the engine returns that a caller may want to
+// act on wraps one of these; test with errors.Is. The CLI maps them to exit
+// codes and the API service to HTTP status codes, each in one place.
+var (
+	ErrNoSuchCtr       = errors.New("no such container")
+	ErrCtrExists       = errors.New("container already exists")
+	ErrCtrStateInvalid = errors.New("container state improper")
+	ErrCtrStopped      = errors.New("container is stopped") // also wraps ErrCtrStateInvalid
+	ErrAmbiguous       = errors.New("more than one object matches")
+	ErrNoSuchImage     = errors.New("no such image")
+	ErrImageInUse      = errors.New("image is in use by a container")
+	ErrNoSuchArtifact  = errors.New("no such artifact")
+	ErrNoSuchPod       = errors.New("no such pod")
+	ErrNoSuchVolume    = errors.New("no such volume")
+	ErrNoSuchNetwork   = errors.New("no such network")
+	ErrInvalidArg      = errors.New("invalid argument")
+	ErrTimeout         = errors.New("timed out")
+	// ErrExecNotFound and ErrExecPermission classify a container command the
+	// runtime could not run: docker and podman exit 127 and 126 for them.
+	ErrExecNotFound   = errors.New("executable file not found")
+	ErrExecPermission = errors.New("permission denied executing the container command")
+	ErrRuntime        = errors.New("OCI runtime error")
+)
+
+// stoppedError is "already stopped": it is both ErrCtrStopped and
+// ErrCtrStateInvalid, so callers can ignore the harmless case precisely.
+type stoppedError struct{ msg string }
+
+func (e stoppedError) Error() string { return e.msg }
+func (e stoppedError) Is(target error) bool {
+	return target == ErrCtrStopped || target == ErrCtrStateInvalid
+}

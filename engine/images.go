@@ -1,0 +1,156 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/berthproject/berth/engine/spec"
+	"github.com/berthproject/berth/internal/image"
+)
+
+// Image describes one image in the local store.
+type Image = image.Image
+
+// mapImageErr translates the image service's errors into engine classes.
+func mapImageErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, image.ErrNotFound):
+		return fmt.Errorf("%w: %w", ErrNoSuchImage, err)
+	case errors.Is(err, image.ErrInUse):
+		return fmt.Errorf("%w: %w", ErrImageInUse, err)
+	case errors.Is(err, image.ErrAmbiguous):
+		return fmt.Errorf("%w: %w", ErrAmbiguous, err)
+	}
+	return err
+}
+
+// resolveImage finds the image a container is created from and its config.
+func (r *Runtime) resolveImage(ctx context.Context, ref string) (Image, ImageConfig, error) {
+	if ref == "" {
+		return Image{}, ImageConfig{}, fmt.Errorf("no image given: %w", ErrInvalidArg)
+	}
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return Image{}, ImageConfig{}, err
+	}
+	img, err := imgs.Lookup(ctx, ref)
+	if err != nil {
+		return Image{}, ImageConfig{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
+	}
+	cfg, err := imgs.Config(ctx, img.ID)
+	if err != nil {
+		return Image{}, ImageConfig{}, fmt.Errorf("reading config of image %s: %w", ref, mapImageErr(err))
+	}
+	return img, cfg.Config, nil
+}
+
+// imageDisplayName is the name a container shows for its image: the stored
+// name the user's reference matched, or the first name, or the ID.
+func imageDisplayName(img Image, ref string) string {
+	for _, n := range img.Names {
+		if n == ref || strings.HasSuffix(n, "/"+ref) || strings.HasSuffix(n, "/"+ref+":latest") {
+			return n
+		}
+	}
+	if len(img.Names) > 0 {
+		return img.Names[0]
+	}
+	return img.ID
+}
+
+// Images lists the local images.
+func (r *Runtime) Images(ctx context.Context) ([]Image, error) {
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	list, err := imgs.List(ctx)
+	return list, mapImageErr(err)
+}
+
+// LookupImage finds a local image by name, short name, ID or ID prefix.
+func (r *Runtime) LookupImage(ctx context.Context, ref string) (Image, error) {
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return Image{}, err
+	}
+	img, err := imgs.Lookup(ctx, ref)
+	if err != nil {
+		return Image{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
+	}
+	return img, nil
+}
+
+// ImageConfig is an image's runtime configuration (ENV, CMD, ...).
+type ImageConfig = spec.ImageConfig
+
+// LoadImage loads the images of an oci-archive, docker-archive or OCI
+// layout at path and returns their names.
+func (r *Runtime) LoadImage(ctx context.Context, path string) ([]string, error) {
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	names, err := imgs.Load(ctx, path)
+	return names, mapImageErr(err)
+}
+
+// TagImage adds newName to the image ref names.
+func (r *Runtime) TagImage(ctx context.Context, ref, newName string) error {
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return err
+	}
+	return mapImageErr(imgs.Tag(ctx, ref, newName))
+}
+
+// RemoveImageReport says what RemoveImage did.
+type RemoveImageReport struct {
+	Untagged []string
+	Deleted  string
+}
+
+// RemoveImage removes a name, or the whole image when ref is its ID or its
+// only name. With force, containers using the image are removed first.
+func (r *Runtime) RemoveImage(ctx context.Context, ref string, force bool) (RemoveImageReport, error) {
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return RemoveImageReport{}, err
+	}
+	if force {
+		if err := r.removeImageUsers(ctx, imgs, ref); err != nil {
+			return RemoveImageReport{}, err
+		}
+	}
+	untagged, deleted, err := imgs.Remove(ctx, ref, force)
+	if err != nil {
+		return RemoveImageReport{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
+	}
+	return RemoveImageReport{Untagged: untagged, Deleted: deleted}, nil
+}
+
+// removeImageUsers force-removes the containers created from image ref,
+// as `rmi -f` does in podman.
+func (r *Runtime) removeImageUsers(ctx context.Context, imgs *image.Service, ref string) error {
+	img, err := imgs.Lookup(ctx, ref)
+	if err != nil {
+		return fmt.Errorf("%s: %w", ref, mapImageErr(err))
+	}
+	ctrs, err := r.AllContainers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range ctrs {
+		if c.config.ImageID != img.ID {
+			continue
+		}
+		if err := c.Remove(ctx, RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ListOptions select containers for `ps`.
+type ListOptions struct {
+	All     bool     // include containers that are not running
+	Last    int      // only the n most recently created (implies All); 0 = no limit
+	Filters []string // key=value; same key ORs, different keys AND
+	Size    bool     // compute the writable layer and rootfs sizes
+}
+
+// ListEntry is one row of a container listing.
+type ListEntry struct {
+	ID         string
+	Name       string
+	Image      string
+	ImageID    string
+	Command    []string
+	Created    time.Time
+	Status     Status
+	ExitCode   int
+	Exited     bool
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Labels     map[string]string
+	PID        int
+	AutoRemove bool
+	Mounts     []string
+	SizeRw     int64
+	SizeRootFs int64
+}
+
+// ListContainers returns the containers matching opts, newest first, from
+// one database query plus one stat per running container (exit files): the
+// OCI runtime is not consulted.
+func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]ListEntry, error) {
+	f, err := ParseContainerFilters(opts.Filters)
+	if err != nil {
+		return nil, err
+	}
+	all, err := r.AllContainers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := f.resolveRefs(all); err != nil {
+		return nil, err
+	}
+	var out []ListEntry
+	for i := len(all) - 1; i >= 0; i-- {
+		c := all[i]
+		c.applyExitFile()
+		if !opts.All && opts.Last == 0 && !f.has("status") && !c.state.running() {
+			continue
+		}
+		if !f.match(c) {
+			continue
+		}
+		out = append(out, c.listEntry())
+		if opts.Last > 0 && len(out) == opts.Last {
+			break
+		}
+	}
+	if opts.Size {
+		if err := r.addSizes(ctx, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// applyExitFile updates the in-memory snapshot from conmon's exit file.
+func (c *Container) applyExitFile() {
+	if !c.state.running() {
+		return
+	}
+	if code, at, err := readExit(c.r.exitDir(), c.config.ID); err == nil {
+		c.markExited(code, at)
+	}
+}
+
+func (c *Container) listEntry() ListEntry {
+	img := c.config.ImageConfig
+	entry, cmd := commandOf(c)
+	e := ListEntry{
+		ID: c.config.ID, Name: c.config.Name, Image: c.config.ImageName, ImageID: c.config.ImageID,
+		Command: append(entry, cmd...), Created: c.config.Created, Status: c.state.Status,
+		ExitCode: c.state.ExitCode, Exited: c.state.Exited, StartedAt: c.state.StartedAt,
+		FinishedAt: c.state.FinishedAt, Labels: mergeLabels(img.Labels, c.config.Spec.Labels),
+		PID: c.state.PID, AutoRemove: c.config.Spec.Remove,
+	}
+	for _, m := range c.config.Spec.Mounts {
+		e.Mounts = append(e.Mounts, m.Destination)
+	}
+	return e
+}
+
+func (r *Runtime) addSizes(ctx context.Context, rows []ListEntry) error {
+	st, _, err := r.storage(ctx)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		rw, rootfs, err := st.Size(ctx, rows[i].ID)
+		if err != nil {
+			continue // a container being removed right now has no size
+		}
+		rows[i].SizeRw, rows[i].SizeRootFs = rw, rootfs
+	}
+	return nil
+}
+
+// ContainerFilter is a parsed set of `--filter key=value` expressions.
+type ContainerFilter struct {
+	values map[string][]string
+	// before/since resolved to creation times
+	before, since time.Time
+}
+
+var filterKeys = map[string]bool{
+	"id": true, "name": true, "label": true, "status": true, "exited": true,
+	"ancestor": true, "before": true, "since": true,
+}
+
+var validStatuses = map[string]bool{
+	"created": true, "running": true, "paused": true, "exited": true,
+	"stopping": true, "removing": true, "configured": true, "stopped": true,
+}
+
+// ParseContainerFilters parses key=value filter expressions.
+func ParseContainerFilters(exprs []string) (*ContainerFilter, error) {
+	f := &ContainerFilter{values: map[string][]string{}}
+	for _, e := range exprs {
+		k, v, ok := strings.Cut(e, "=")
+		k = strings.ToLower(strings.TrimSpace(k))
+		if !ok || k == "" {
+			return nil, fmt.Errorf("invalid filter %q: want key=value: %w", e, ErrInvalidArg)
+		}
+		if !filterKeys[k] {
+			return nil, fmt.Errorf("invalid filter %q: unknown key %q: %w", e, k, ErrInvalidArg)
+		}
+		switch k {
+		case "status":
+			if !validStatuses[v] {
+				return nil, fmt.Errorf("invalid filter %q: status must be one of created, running, paused, exited, stopping, removing: %w", e, ErrInvalidArg)
+			}
+		case "exited":
+			if _, err := strconv.Atoi(v); err != nil {
+				return nil, fmt.Errorf("invalid filter %q: exit code must be a number: %w", e, ErrInvalidArg)
+			}
+		case "name":
+			if _, err := regexp.Compile(v); err != nil {
+				return nil, fmt.Errorf("invalid filter %q: %v: %w", e, err, ErrInvalidArg)
+			}
+		}
+		f.values[k] = append(f.values[k], v)
+	}
+	return f, nil
+}
+
+func (f *ContainerFilter) has(k string) bool { return len(f.values[k]) > 0 }
+
+// resolveRefs turns before=/since= container references into times.
+func (f *ContainerFilter) resolveRefs(all []*Container) error {
+	for _, k := range []string{"before", "since"} {
+		for _, ref := range f.values[k] {
+			c := findRef(all, ref)
+			if c == nil {
+				return fmt.Errorf("filter %s=%s: no container with name or ID %q found: %w", k, ref, ref, ErrNoSuchCtr)
+			}
+			if k == "before" {
+				f.before = c.config.Created
+			} else {
+				f.since = c.config.Created
+			}
+		}
+	}
+	return nil
+}
+
+func findRef(all []*Container, ref string) *Container {
+	var prefix []*Container
+	for _, c := range all {
+		if c.config.ID == ref || c.config.Name == ref {
+			return c
+		}
+		if strings.HasPrefix(c.config.ID, ref) {
+			prefix = append(prefix, c)
+		}
+	}
+	if len(prefix) == 1 {
+		return prefix[0]
+	}
+	return nil
+}
+
+// match reports whether c passes every filter key.
+func (f *ContainerFilter) match(c *Container) bool {
+	for k, vs := range f.values {
+		ok := false
+		for _, v := range vs {
+			if f.matchOne(c, k, v) {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (f *ContainerFilter) matchOne(c *Container, k, v string) bool {
+	switch k {
+	case "id":
+		return strings.HasPrefix(c.config.ID, v)
+	case "name":
+		re, err := regexp.Compile(v)
+		return err == nil && re.MatchString(c.config.Name)
+	case "label":
+		key, val, hasVal := strings.Cut(v, "=")
+		labels := mergeLabels(c.config.ImageConfig.Labels, c.config.Spec.Labels)
+		got, ok := labels[key]
+		return ok && (!hasVal || got == val)
+	case "status":
+		st := c.state.Status.DisplayStatus()
+		return st == v || (v == "stopped" && st == "exited") || string(c.state.Status) == v
+	case "exited":
+		code, _ := strconv.Atoi(v)
+		return c.state.Status == StatusExited && c.state.ExitCode == code
+	case "ancestor":
+		return c.config.ImageID == v || strings.HasPrefix(c.config.ImageID, v) ||
+			c.config.ImageName == v || strings.HasSuffix(c.config.ImageName, "/"+v) ||
+			strings.HasSuffix(c.config.ImageName, "/"+v+":latest")
+	case "before":
+		return c.config.Created.Before(f.before)
+	case "since":
+		return c.config.Created.After(f.since)
+	}
+	return false
+}

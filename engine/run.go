@@ -1,0 +1,55 @@
+package engine
+
+import (
+	"context"
+	"errors"
+)
+
+// RunOptions tune Run.
+type RunOptions struct {
+	Detach  bool
+	Streams Streams
+}
+
+// Run creates and starts a container. Detached, it returns once the
+// container runs. In the foreground it copies the container's output to
+// opts.Streams, waits for the exit, applies --rm, and returns the exit
+// code. A container that fails to start is removed when --rm was asked for.
+func (r *Runtime) Run(ctx context.Context, cs ContainerSpec, opts RunOptions) (*Container, int, error) {
+	c, err := r.NewContainer(ctx, cs)
+	if err != nil {
+		return nil, 0, err
+	}
+	if opts.Detach {
+		if err := c.Start(ctx); err != nil {
+			return c, 0, r.removeAfterFailure(ctx, c, err)
+		}
+		return c, 0, nil
+	}
+	att, err := c.StartAttached(ctx, opts.Streams)
+	if err != nil {
+		return c, 0, r.removeAfterFailure(ctx, c, err)
+	}
+	defer att.Close()
+	// Output ends when the container exits; copy all of it before the code.
+	att.Wait()
+	code, err := c.Wait(ctx)
+	if err != nil {
+		return c, 0, err
+	}
+	if cs.Remove {
+		// conmon's cleanup command may be removing it at the same time:
+		// whoever comes second finds nothing to do.
+		if err := c.Remove(context.WithoutCancel(ctx), RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
+			return c, code, err
+		}
+	}
+	return c, code, nil
+}
+
+func (r *Runtime) removeAfterFailure(ctx context.Context, c *Container, cause error) error {
+	if c.config.Spec.Remove {
+		c.Remove(context.WithoutCancel(ctx), RemoveOptions{Force: true})
+	}
+	return cause
+}
