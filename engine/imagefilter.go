@@ -45,11 +45,46 @@ func FilterImages(list []Image, filters []string) ([]Image, error) {
 			}
 			ok = ok && any
 		}
-		if ok {
-			out = append(out, img)
+		if !ok {
+			continue
 		}
+		// Like docker, a reference filter also narrows the names shown.
+		if refs := byKey["reference"]; len(refs) > 0 {
+			img.Names = matchingNames(img.Names, refs)
+		}
+		out = append(out, img)
 	}
 	return out, nil
+}
+
+func matchingNames(names, patterns []string) []string {
+	var out []string
+	for _, n := range names {
+		for _, p := range patterns {
+			if nameMatches(n, p) {
+				out = append(out, n)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// nameMatches matches a shell pattern against a full name, the name
+// without its registry, or that without its tag.
+func nameMatches(name, pattern string) bool {
+	short := name
+	if i := strings.Index(name, "/"); i >= 0 {
+		short = name[i+1:]
+	}
+	repo, _, _ := strings.Cut(short, ":")
+	fullRepo := strings.TrimSuffix(name, ":"+strings.TrimPrefix(short, repo+":"))
+	for _, cand := range []string{name, short, repo, fullRepo} {
+		if m, _ := path.Match(pattern, cand); m {
+			return true
+		}
+	}
+	return false
 }
 
 func imageMatches(img Image, key, val string) bool {
@@ -61,18 +96,7 @@ func imageMatches(img Image, key, val string) bool {
 		got, ok := img.Labels[k]
 		return ok && (!hasV || got == v)
 	case "reference":
-		for _, n := range img.Names {
-			short := n
-			if i := strings.Index(n, "/"); i >= 0 {
-				short = n[i+1:]
-			}
-			repo, _, _ := strings.Cut(short, ":")
-			for _, cand := range []string{n, short, repo} {
-				if m, _ := path.Match(val, cand); m {
-					return true
-				}
-			}
-		}
+		return len(matchingNames(img.Names, []string{val})) > 0
 	}
 	return false
 }

@@ -4,6 +4,7 @@ package container
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -44,6 +45,12 @@ func Register(root *cobra.Command, g *cli.Globals) {
 // on success as podman does. Errors are printed as they happen and the
 // last one is returned, so every container is tried.
 func forEach(ctx context.Context, g *cli.Globals, refs []string, fn func(*engine.Container) error) error {
+	return forEachIgnoring(ctx, g, refs, false, fn)
+}
+
+// forEachIgnoring is forEach that, with ignoreMissing, silently skips
+// references to containers that do not exist (--ignore).
+func forEachIgnoring(ctx context.Context, g *cli.Globals, refs []string, ignoreMissing bool, fn func(*engine.Container) error) error {
 	rt, err := g.Runtime(ctx)
 	if err != nil {
 		return err
@@ -53,6 +60,9 @@ func forEach(ctx context.Context, g *cli.Globals, refs []string, fn func(*engine
 		c, err := rt.LookupContainer(ctx, ref)
 		if err == nil {
 			err = fn(c)
+		}
+		if ignoreMissing && errors.Is(err, engine.ErrNoSuchCtr) {
+			continue
 		}
 		if err != nil {
 			if last != nil {

@@ -29,22 +29,16 @@ also finishes removals that an earlier, interrupted berth left half-done.`,
 			}
 			opts := engine.RemoveOptions{Force: force, Volumes: volumes}
 			worst := 0
-			err = forEach(ctx, g, refs, func(c *engine.Container) error {
+			err = forEachIgnoring(ctx, g, refs, ignore, func(c *engine.Container) error {
 				err := c.Remove(ctx, opts)
-				if (ignore || force) && errors.Is(err, engine.ErrNoSuchCtr) {
-					return nil
-				}
 				worst = max(worst, rmExitCode(err))
 				return err
 			})
-			if errors.Is(err, engine.ErrNoSuchCtr) && !ignore {
+			if errors.Is(err, engine.ErrNoSuchCtr) {
 				worst = max(worst, 1)
 			}
 			if err != nil && worst > 0 && worst < cli.ExitEngine {
 				return cli.CodedError{Code: worst, Err: err}
-			}
-			if ignore && errors.Is(err, engine.ErrNoSuchCtr) {
-				return nil
 			}
 			return err
 		},

@@ -26,7 +26,7 @@ Stopping a container that is already stopped succeeds, as with podman.`,
 				return err
 			}
 			timeSet := cmd.Flags().Changed("time")
-			return forEach(ctx, g, refs, func(c *engine.Container) error {
+			return forEachIgnoring(ctx, g, refs, ignore, func(c *engine.Container) error {
 				var err error
 				if timeSet {
 					err = c.StopWithTimeout(ctx, timeout)
@@ -34,9 +34,6 @@ Stopping a container that is already stopped succeeds, as with podman.`,
 					err = c.Stop(ctx)
 				}
 				if errors.Is(err, engine.ErrCtrStopped) {
-					return nil
-				}
-				if ignore && errors.Is(err, engine.ErrNoSuchCtr) {
 					return nil
 				}
 				return err

@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// Two parallel `run --name same` give exactly one container.
+func TestParallelSameName(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	const n = 4
+	var wg sync.WaitGroup
+	codes := make([]int, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i] = e.Run("run", "-d", "--name", "same", TestImage, "sleep", "30").ExitCode
+		}(i)
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codes {
+		if c == 0 {
+			ok++
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d of %d parallel runs with one name succeeded (codes %v), want 1", ok, n, codes)
+	}
+	e.Run("ps", "-a", "--format", "{{.Names}}").Success(t).StdoutIs(t, "same")
+	e.Run("rm", "-f", "same").Success(t)
+	assertNoLeftovers(t, e)
+}
+
+// kill -9 of berth at any moment of `run -d` leaves a container that
+// `rm -f` removes completely: no conmon, no runtime container, no mount.
+func TestKilledRunIsRepairedByRm(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	// Spread the kills over the whole command (it takes ~100-200 ms).
+	for i, delay := range []time.Duration{5, 20, 40, 60, 80, 100, 130, 170} {
+		name := fmt.Sprintf("k%d", i)
+		p := e.Start("run", "-d", "--name", name, TestImage, "sleep", "60")
+		time.Sleep(delay * time.Millisecond)
+		p.Signal(t, syscall.SIGKILL)
+		p.Wait(t)
+		// Whatever state it reached, rm -f finishes the job (or the name
+		// was never stored, and rm -f of nothing succeeds).
+		e.Run("rm", "-f", "--ignore", name).Success(t)
+	}
+	e.Run("ps", "-aq").Success(t).StdoutIs(t, "")
+	assertNoLeftovers(t, e)
+}
+
+// kill -9 of berth during `rm -f` leaves a container the next rm -f
+// removes completely.
+func TestKilledRmIsFinishedByRm(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	for i, delay := range []time.Duration{2, 10, 25, 50} {
+		name := fmt.Sprintf("r%d", i)
+		e.Run("run", "-d", "--name", name, TestImage, "sleep", "60").Success(t)
+		p := e.Start("rm", "-f", name)
+		time.Sleep(delay * time.Millisecond)
+		p.Signal(t, syscall.SIGKILL)
+		p.Wait(t)
+		e.Run("rm", "-f", "--ignore", name).Success(t)
+	}
+	e.Run("ps", "-aq").Success(t).StdoutIs(t, "")
+	assertNoLeftovers(t, e)
+}
+
+// After a reboot the run root is empty while the database says running:
+// the next command shows the container exited, and it can start again.
+func TestRebootResetsRunningContainers(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	id := e.Run("run", "-d", "--name", "survivor", TestImage, "sleep", "60").Success(t).Out()
+	// Simulate the reboot: every process dies, mounts and the run root go.
+	e.runc("kill", id, "KILL")
+	pids, _ := filepath.Glob(filepath.Join(e.RunRoot, "ctr", id, "conmon.pid"))
+	for _, pf := range pids {
+		if b, err := os.ReadFile(pf); err == nil {
+			var pid int
+			fmt.Sscan(strings.TrimSpace(string(b)), &pid)
+			if pid > 0 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if err := unmountUnder(e.Dir); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(e.RunRoot)
+	for _, en := range entries {
+		os.RemoveAll(filepath.Join(e.RunRoot, en.Name()))
+	}
+	e.Run("ps", "-a", "--format", "{{.Names}} {{.State}}").Success(t).StdoutIs(t, "survivor exited")
+	e.Run("start", "survivor").Success(t)
+	e.Run("inspect", "--format", "{{.State.Status}}", "survivor").Success(t).StdoutIs(t, "running")
+	e.Run("rm", "-f", "survivor").Success(t)
+	assertNoLeftovers(t, e)
+}
