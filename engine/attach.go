@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"io"
 
 	"github.com/berthproject/berth/internal/oci"
@@ -33,7 +34,7 @@ func (c *Container) StartAttached(ctx context.Context, s Streams) (*Attachment, 
 	err := c.Batch(ctx, func(l *Locked) error {
 		switch c.state.Status {
 		case StatusConfigured, StatusExited:
-			if err := l.Init(ctx); err != nil {
+			if err := l.init(ctx, initOptions{attached: true}); err != nil {
 				return err
 			}
 		case StatusCreated:
@@ -55,4 +56,29 @@ func (c *Container) StartAttached(ctx context.Context, s Streams) (*Attachment, 
 		return nil
 	})
 	return att, err
+}
+
+// WaitAttached waits for the exit of a container started with
+// StartAttached, then does conmon's cleanup in this process (and removes
+// the container if it was created with --rm), so that the delayed exit
+// command never has to run. It returns the exit code.
+func (c *Container) WaitAttached(ctx context.Context, att *Attachment) (int, error) {
+	att.Wait()
+	code, err := c.Wait(ctx)
+	if err != nil {
+		return code, err
+	}
+	err = c.Batch(context.WithoutCancel(ctx), func(l *Locked) error {
+		if c.state.running() {
+			return nil // restarted by someone else meanwhile
+		}
+		if c.config.Spec.Remove {
+			return l.Remove(ctx, RemoveOptions{})
+		}
+		return l.teardownRuntime(ctx, true)
+	})
+	if errors.Is(err, ErrNoSuchCtr) {
+		err = nil // conmon's cleanup got there first
+	}
+	return code, err
 }

@@ -61,7 +61,22 @@ func (c *Container) Restart(ctx context.Context, timeout *uint) error {
 }
 
 // Init is Container.Init with the lock held.
-func (l *Locked) Init(ctx context.Context) error {
+func (l *Locked) Init(ctx context.Context) error { return l.init(ctx, initOptions{}) }
+
+// initOptions are the knobs of init that depend on who starts the
+// container, not on its configuration.
+type initOptions struct {
+	// attached: the caller stays attached until the exit and cleans up
+	// itself, so conmon's exit command is delayed (and then killed).
+	attached bool
+}
+
+// attachedExitDelay is how long conmon holds back the exit command of an
+// attached container: long enough for the attached berth to clean up and
+// kill it, short enough to clean up soon if that berth was killed.
+const attachedExitDelay = 1
+
+func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	c := l.c
 	switch c.state.Status {
 	case StatusConfigured, StatusExited:
@@ -89,6 +104,7 @@ func (l *Locked) Init(ctx context.Context) error {
 		Terminal:      c.config.Spec.Terminal,
 		Stdin:         c.config.Spec.Stdin,
 		ExitCommand:   c.r.cleanupCommand(id),
+		ExitDelay:     exitDelay(opts),
 	})
 	if err != nil {
 		l.unmountStorage(context.WithoutCancel(ctx))
@@ -151,6 +167,13 @@ func (l *Locked) prepareBundle(ctx context.Context) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600)
+}
+
+func exitDelay(opts initOptions) uint {
+	if opts.attached {
+		return attachedExitDelay
+	}
+	return 0
 }
 
 // Start is Container.Start with the lock held. Starting a running

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"errors"
 )
 
 // RunOptions tune Run.
@@ -31,20 +30,8 @@ func (r *Runtime) Run(ctx context.Context, cs ContainerSpec, opts RunOptions) (*
 		return c, 0, r.removeAfterFailure(ctx, c, err)
 	}
 	defer att.Close()
-	// Output ends when the container exits; copy all of it before the code.
-	att.Wait()
-	code, err := c.Wait(ctx)
-	if err != nil {
-		return c, 0, err
-	}
-	if cs.Remove {
-		// conmon's cleanup command may be removing it at the same time:
-		// whoever comes second finds nothing to do.
-		if err := c.Remove(context.WithoutCancel(ctx), RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
-			return c, code, err
-		}
-	}
-	return c, code, nil
+	code, err := c.WaitAttached(ctx, att)
+	return c, code, err
 }
 
 func (r *Runtime) removeAfterFailure(ctx context.Context, c *Container, cause error) error {

@@ -73,6 +73,14 @@ func KillConmon(pidFile, id string) error {
 	if err != nil || !ok {
 		return err
 	}
+	// conmon runs setsid, so it leads its own process group; the group also
+	// holds the exit command child it forks (which may be sleeping out
+	// --exit-delay). Killing the group while the pidfd pins conmon (its PID,
+	// and so the group ID, cannot be reused while it lives) stops that child
+	// from running a cleanup for a container being torn down on purpose.
+	if leadsGroup(pid) {
+		_ = unix.Kill(-pid, unix.SIGKILL)
+	}
 	if pidfd >= 0 {
 		err = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
 	} else {
@@ -95,6 +103,12 @@ func KillConmon(pidFile, id string) error {
 		}
 	}
 	return nil
+}
+
+// leadsGroup reports whether pid is its process group's leader.
+func leadsGroup(pid int) bool {
+	pgid, err := unix.Getpgid(pid)
+	return err == nil && pgid == pid
 }
 
 // isConmonFor reports whether process pid is a conmon started for container

@@ -62,6 +62,11 @@ type CreateOptions struct {
 	// file is written: ExitCommand[0] is the program, the rest its
 	// arguments. It inherits this process's environment.
 	ExitCommand []string
+	// ExitDelay makes conmon wait this many seconds before running the exit
+	// command. An engine process that is attached and will clean up itself
+	// sets it, so the exit command does not race it; KillConmon then ends
+	// the delayed command with conmon's process group.
+	ExitDelay uint
 }
 
 // Created reports a container in runtime state "created".
@@ -187,6 +192,9 @@ func (r *Runtime) conmonArgs(o CreateOptions, ociLog string) []string {
 	}
 	if len(o.ExitCommand) > 0 {
 		args = append(args, "--exit-command", o.ExitCommand[0])
+		if o.ExitDelay > 0 {
+			args = append(args, "--exit-delay", strconv.FormatUint(uint64(o.ExitDelay), 10))
+		}
 		for _, a := range o.ExitCommand[1:] {
 			args = append(args, "--exit-command-arg", a)
 		}

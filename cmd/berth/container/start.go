@@ -40,8 +40,7 @@ func newStart(g *cli.Globals) *cobra.Command {
 				return err
 			}
 			defer att.Close()
-			att.Wait()
-			code, err := c.Wait(ctx)
+			code, err := c.WaitAttached(ctx, att)
 			if err != nil {
 				return err
 			}
