@@ -27,7 +27,9 @@ func (l *Locked) Cleanup(ctx context.Context) error {
 	if err := l.cleanupExited(ctx); err != nil {
 		return err
 	}
-	if c.config.Spec.Remove && c.state.Status == StatusExited {
+	// A --rm container is removed; one already marked removing was being
+	// removed when that process died, so finish the job.
+	if (c.config.Spec.Remove && c.state.Status == StatusExited) || c.state.Status == StatusRemoving {
 		return l.Remove(ctx, RemoveOptions{})
 	}
 	return nil

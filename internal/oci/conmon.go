@@ -73,6 +73,12 @@ func KillConmon(pidFile, id string) error {
 	if err != nil || !ok {
 		return err
 	}
+	// The exit command conmon runs is in conmon's process group, and
+	// conmon waits for it: when that is us, conmon ends by itself once we
+	// return, and signalling the group would kill us mid-cleanup.
+	if unix.Getpgrp() == pid {
+		return nil
+	}
 	// conmon runs setsid, so it leads its own process group; the group also
 	// holds the exit command child it forks (which may be sleeping out
 	// --exit-delay). Killing the group while the pidfd pins conmon (its PID,

@@ -50,7 +50,7 @@ func TestKilledRunIsRepairedByRm(t *testing.T) {
 		name := fmt.Sprintf("k%d", i)
 		p := e.Start("run", "-d", "--name", name, TestImage, "sleep", "60")
 		time.Sleep(delay * time.Millisecond)
-		p.Signal(t, syscall.SIGKILL)
+		p.Cmd.Process.Signal(syscall.SIGKILL) // it may have finished already
 		p.Wait(t)
 		// Whatever state it reached, rm -f finishes the job (or the name
 		// was never stored, and rm -f of nothing succeeds).
@@ -70,7 +70,7 @@ func TestKilledRmIsFinishedByRm(t *testing.T) {
 		e.Run("run", "-d", "--name", name, TestImage, "sleep", "60").Success(t)
 		p := e.Start("rm", "-f", name)
 		time.Sleep(delay * time.Millisecond)
-		p.Signal(t, syscall.SIGKILL)
+		p.Cmd.Process.Signal(syscall.SIGKILL) // it may have finished already
 		p.Wait(t)
 		e.Run("rm", "-f", "--ignore", name).Success(t)
 	}
