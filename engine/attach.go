@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"time"
 
 	"github.com/berthproject/berth/internal/oci"
 )
@@ -63,11 +64,15 @@ func (c *Container) StartAttached(ctx context.Context, s Streams) (*Attachment, 
 // the container if it was created with --rm), so that the delayed exit
 // command never has to run. It returns the exit code.
 func (c *Container) WaitAttached(ctx context.Context, att *Attachment) (int, error) {
+	t0 := time.Now()
 	att.Wait()
+	phase("attached: output ended", t0)
 	code, err := c.Wait(ctx)
+	phase("attached: exit file", t0)
 	if err != nil {
 		return code, err
 	}
+	defer phase("cleanup after attached run", time.Now())
 	err = c.Batch(context.WithoutCancel(ctx), func(l *Locked) error {
 		if c.state.running() {
 			return nil // restarted by someone else meanwhile

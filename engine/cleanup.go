@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/berthproject/berth/internal/oci"
 )
@@ -77,15 +78,8 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 	}
 	// From here on the removal must finish even if the caller gives up.
 	ctx = context.WithoutCancel(ctx)
-	if err := l.teardownRuntime(ctx, true); err != nil {
+	if err := l.teardown(ctx, true, true); err != nil {
 		return err
-	}
-	st, _, err := c.r.storage(ctx)
-	if err != nil {
-		return err
-	}
-	if err := st.RemoveContainer(ctx, id); err != nil {
-		return fmt.Errorf("removing storage of %s: %w", c.config.Name, err)
 	}
 	for _, p := range []string{c.r.bundleDir(id), c.r.dataDir(id), filepath.Join(c.r.exitDir(), id)} {
 		if err := os.RemoveAll(p); err != nil {
@@ -99,9 +93,14 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 }
 
 // teardownRuntime removes the runtime container (killing its process if
-// any), optionally a leftover conmon, and the rootfs mount. It is the
-// common tail of stop, cleanup, remove and crash repair.
+// any), optionally a leftover conmon, and the rootfs mount; with
+// removeLayer also the container's storage layer. It is the common tail of
+// stop, cleanup, remove and crash repair.
 func (l *Locked) teardownRuntime(ctx context.Context, killConmon bool) error {
+	return l.teardown(ctx, killConmon, false)
+}
+
+func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) error {
 	c := l.c
 	rt, err := c.r.ociRuntime(ctx)
 	if err != nil {
@@ -110,15 +109,42 @@ func (l *Locked) teardownRuntime(ctx context.Context, killConmon bool) error {
 	// conmon goes first: killed, it records no exit and runs no exit
 	// command for a container that is being torn down on purpose. Then
 	// `delete --force` SIGKILLs whatever still runs in the container.
+	t0 := time.Now()
 	if killConmon {
 		if err := oci.KillConmon(c.conmonPidFile(), c.config.ID); err != nil {
 			return err
 		}
 	}
-	if err := rt.Delete(ctx, c.config.ID, true); err != nil && !errors.Is(err, oci.ErrNotExist) {
+	phase("teardown: kill conmon", t0)
+	// The runtime's delete is a separate process; the storage work is done
+	// meanwhile (the host's mount is not what keeps a dying container's
+	// rootfs alive: its own mount namespace is).
+	deleted := make(chan error, 1)
+	go func() { deleted <- rt.Delete(ctx, c.config.ID, true) }()
+	t0 = time.Now()
+	serr := l.unmountStorage(ctx)
+	phase("teardown: unmount", t0)
+	if serr == nil && removeLayer {
+		serr = l.removeLayer(ctx)
+	}
+	phase("teardown: storage", t0)
+	err = <-deleted
+	phase("teardown: runtime delete", t0)
+	if err != nil && !errors.Is(err, oci.ErrNotExist) {
 		return fmt.Errorf("%w: deleting runtime container: %w", ErrRuntime, err)
 	}
-	return l.unmountStorage(ctx)
+	return serr
+}
+
+func (l *Locked) removeLayer(ctx context.Context) error {
+	st, _, err := l.c.r.storage(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.RemoveContainer(ctx, l.c.config.ID); err != nil {
+		return fmt.Errorf("removing storage of %s: %w", l.c.config.Name, err)
+	}
+	return nil
 }
 
 // mountStorage mounts the container's rootfs, creating the storage layer

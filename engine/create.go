@@ -27,6 +27,8 @@ const defaultStopTimeout uint = 10
 // about and can remove completely; storage never holds a layer that no
 // container row refers to.
 func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Container, error) {
+	t0 := time.Now()
+	defer phase("create", t0)
 	if err := cs.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArg, err)
 	}
@@ -39,6 +41,7 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 	if err != nil {
 		return nil, err
 	}
+	phase("create: image resolved", t0)
 	id, err := newID()
 	if err != nil {
 		return nil, err
@@ -60,6 +63,7 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 	if err := r.insertContainer(ctx, cfg, st); err != nil {
 		return nil, err
 	}
+	phase("create: row stored", t0)
 	c := &Container{r: r, config: cfg, state: st}
 	if err := r.createLayer(ctx, c); err != nil {
 		r.db.RemoveContainer(context.WithoutCancel(ctx), id)

@@ -87,9 +87,12 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	if err != nil {
 		return err
 	}
+	t0 := time.Now()
 	if err := l.prepareBundle(ctx); err != nil {
 		return err
 	}
+	phase("init: bundle", t0)
+	t0 = time.Now()
 	id := c.config.ID
 	bundle := c.r.bundleDir(id)
 	created, err := rt.Create(ctx, oci.CreateOptions{
@@ -112,6 +115,7 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 		c.saveState(context.WithoutCancel(ctx))
 		return classifyRuntimeErr(err)
 	}
+	phase("init: conmon + runtime create", t0)
 	c.state.Status = StatusCreated
 	c.state.PID, c.state.ConmonPID = created.PID, created.ConmonPID
 	c.state.Error = ""
@@ -195,9 +199,11 @@ func (l *Locked) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	t0 := time.Now()
 	if err := rt.Start(ctx, c.config.ID); err != nil {
 		return classifyRuntimeErr(err)
 	}
+	phase("start: runtime start", t0)
 	c.state.Status = StatusRunning
 	c.state.StartedAt = time.Now()
 	c.state.FinishedAt = time.Time{}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/berthproject/berth/internal/image"
 	"github.com/berthproject/berth/internal/lock"
@@ -91,6 +92,7 @@ type Runtime struct {
 // Open opens the engine at the configured roots, creating them on first
 // use. It repairs state left by a reboot before returning.
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
+	defer phase("open runtime", time.Now())
 	if err := opts.setDefaults(); err != nil {
 		return nil, err
 	}
@@ -132,6 +134,7 @@ func (r *Runtime) Options() Options { return r.opts }
 // storage opens the containers/storage store and image service once.
 func (r *Runtime) storage(ctx context.Context) (*storage.Store, *image.Service, error) {
 	r.storeOnce.Do(func() {
+		defer phase("open image store", time.Now())
 		st, err := storage.Open(ctx, storage.Options{
 			GraphRoot:     filepath.Join(r.opts.Root, "storage"),
 			RunRoot:       filepath.Join(r.opts.RunRoot, "storage"),

@@ -45,6 +45,11 @@ type ContainerSpec struct {
 	CapDrop    []string `json:"capDrop,omitempty"`
 	ReadOnly   bool     `json:"readOnly,omitempty"`
 
+	// SeccompProfile is "" (the default filter), "unconfined", or the
+	// absolute path of a JSON profile (--security-opt seccomp=...).
+	SeccompProfile  string `json:"seccompProfile,omitempty"`
+	NoNewPrivileges bool   `json:"noNewPrivileges,omitempty"`
+
 	// NetworkMode is "none" or "host" for now ("" means none until
 	// networking lands).
 	NetworkMode string `json:"networkMode,omitempty"`

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/moby/profiles/seccomp"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -52,6 +51,12 @@ var (
 	}
 )
 
+// ociVersion is the spec version written into config.json. The Go types
+// are newer (1.3.0), but crun 1.8.1 rejects versions it does not know
+// ("unknown version specified"); nothing berth generates needs more than
+// 1.1.0, which runc 1.1 and crun 1.8 both accept.
+const ociVersion = "1.1.0"
+
 // Generate builds the OCI runtime spec for one container. It validates cs,
 // reads the rootfs's /etc/passwd and /etc/group, stats bind sources and
 // reads the calling process's rlimits; nothing else touches the system.
@@ -71,6 +76,8 @@ var (
 //	--cap-add / --cap-drop    CapAdd, CapDrop      process.capabilities (capSet)
 //	--network none|host       NetworkMode          linux.namespaces (network, uts)
 //	--annotation              Annotations          annotations
+//	--security-opt seccomp=   SeccompProfile       linux.seccomp (seccompFor)
+//	--security-opt no-new-privileges NoNewPrivileges process.noNewPrivileges
 //	(engine)                  Env.RootFS           root.path
 //	(engine)                  Env.CgroupsPath      linux.cgroupsPath
 //	(engine)                  Env.NetNSPath        linux.namespaces[network].path
@@ -139,7 +146,7 @@ func Generate(ctx context.Context, cs *ContainerSpec, img *ImageConfig, env Env)
 	hostname := Hostname(cs, env.ID)
 
 	s := &rspec.Spec{
-		Version: rspec.Version,
+		Version: ociVersion,
 		Root:    &rspec.Root{Path: env.RootFS, Readonly: cs.ReadOnly},
 		Process: &rspec.Process{
 			Terminal: cs.Terminal,
@@ -168,14 +175,15 @@ func Generate(ctx context.Context, cs *ContainerSpec, img *ImageConfig, env Env)
 	if !cs.Privileged {
 		s.Linux.MaskedPaths = slices.Clone(maskedPaths)
 		s.Linux.ReadonlyPaths = slices.Clone(readonlyPaths)
-		// The default profile allows some syscalls only when the matching
-		// capability is in the bounding set, so caps must be final here.
-		sc, err := seccomp.GetDefaultProfile(s)
-		if err != nil {
-			return nil, fmt.Errorf("seccomp default profile: %w", err)
-		}
-		s.Linux.Seccomp = sc
 	}
+	s.Process.NoNewPrivileges = cs.NoNewPrivileges
+	// The default profile allows some syscalls only when the matching
+	// capability is in the bounding set, so caps must be final here.
+	sc, err := seccompFor(cs, s)
+	if err != nil {
+		return nil, err
+	}
+	s.Linux.Seccomp = sc
 	return s, nil
 }
 

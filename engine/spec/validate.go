@@ -87,6 +87,9 @@ func (s *ContainerSpec) Validate() error {
 			return invalidf("annotation with empty key")
 		}
 	}
+	if err := validateSeccomp(s.SeccompProfile); err != nil {
+		return err
+	}
 	if s.StopSignal != "" {
 		if _, err := signals.Parse(s.StopSignal); err != nil {
 			return invalidf("stop signal: %w", err)

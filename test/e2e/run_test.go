@@ -111,6 +111,18 @@ func TestCapabilities(t *testing.T) {
 		Success(t).StdoutIs(t, "2\n0")
 	e.Run("run", "--rm", "--privileged", TestImage, "sh", "-c", "grep Seccomp: /proc/self/status | cut -f2").
 		Success(t).StdoutIs(t, "0")
+
+	// --security-opt: seccomp=unconfined, a profile file, no-new-privileges.
+	e.Run("run", "--rm", "--security-opt", "seccomp=unconfined", TestImage, "sh", "-c", "grep Seccomp: /proc/self/status | cut -f2").
+		Success(t).StdoutIs(t, "0")
+	profile := filepath.Join(e.Dir, "deny-mkdir.json")
+	os.WriteFile(profile, []byte(`{"defaultAction":"SCMP_ACT_ALLOW","syscalls":[{"names":["mkdir","mkdirat"],"action":"SCMP_ACT_ERRNO"}]}`), 0o644)
+	e.Run("run", "--rm", "--security-opt", "seccomp="+profile, TestImage, "sh", "-c", "mkdir /tmp/d 2>/dev/null && echo made || echo denied").
+		Success(t).StdoutIs(t, "denied")
+	e.Run("run", "--rm", "--security-opt", "no-new-privileges", TestImage, "sh", "-c", "grep NoNewPrivs: /proc/self/status | cut -f2").
+		Success(t).StdoutIs(t, "1")
+	e.Run("run", "--rm", "--security-opt", "bogus=1", TestImage, "true").Exit(t, 125).StderrContains(t, "bogus")
+	e.Run("run", "--rm", "--security-opt", "seccomp=/no/such.json", TestImage, "true").Exit(t, 125).StderrContains(t, "/no/such.json")
 }
 
 func TestRunDetachedLogsInspect(t *testing.T) {

@@ -26,6 +26,7 @@ type createFlags struct {
 	stopTimeout                               uint
 	env, envFiles, volumes, labels            []string
 	annotations, capAdd, capDrop              []string
+	securityOpts                              []string
 	privileged, readOnly, interactive, tty    bool
 	rm                                        bool
 }
@@ -51,6 +52,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.annotations, "annotation", nil, "add an OCI annotation KEY=VALUE to the container's runtime spec")
 	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "add a Linux capability (CAP_NET_ADMIN or NET_ADMIN, ALL for every one)")
 	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a Linux capability (ALL drops every one)")
+	fs.StringArrayVar(&f.securityOpts, "security-opt", nil, `security option: seccomp=unconfined, seccomp=/path/profile.json, no-new-privileges (label=disable and apparmor=unconfined are accepted: this host has neither)`)
 	fs.BoolVar(&f.privileged, "privileged", false, "give the container all capabilities, all devices, no seccomp and no masked paths")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only (with tmpfs on /run, /tmp and /var/tmp)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep the container's stdin open")
@@ -93,7 +95,40 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 	if cs.RestartPolicy, cs.RestartRetries, err = parseRestart(f.restart); err != nil {
 		return cs, err
 	}
+	if err := applySecurityOpts(&cs, f.securityOpts); err != nil {
+		return cs, err
+	}
 	return cs, nil
+}
+
+// applySecurityOpts reads podman's --security-opt values.
+func applySecurityOpts(cs *engine.ContainerSpec, opts []string) error {
+	for _, o := range opts {
+		k, v, _ := strings.Cut(o, "=")
+		if k == "seccomp" && v == "" {
+			k, v, _ = strings.Cut(o, ":") // docker's old seccomp:PATH form
+		}
+		switch {
+		case k == "seccomp" && v != "":
+			if v != spec.SeccompUnconfined {
+				abs, err := filepath.Abs(v)
+				if err != nil {
+					return usageErr("invalid --security-opt %q: %v", o, err)
+				}
+				v = abs
+			}
+			cs.SeccompProfile = v
+		case k == "no-new-privileges" && (v == "" || v == "true"):
+			cs.NoNewPrivileges = true
+		case k == "no-new-privileges" && v == "false":
+			cs.NoNewPrivileges = false
+		case o == "label=disable" || o == "apparmor=unconfined":
+			// Neither SELinux nor AppArmor is active here: nothing to turn off.
+		default:
+			return usageErr("invalid --security-opt %q: use seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges", o)
+		}
+	}
+	return nil
 }
 
 func usageErr(format string, a ...any) error {
