@@ -81,6 +81,9 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 	if err := l.teardown(ctx, true, true); err != nil {
 		return err
 	}
+	if err := l.removeVolumes(ctx, opts.Volumes || c.config.Spec.Remove); err != nil {
+		return err
+	}
 	for _, p := range []string{c.r.bundleDir(id), c.r.dataDir(id), filepath.Join(c.r.exitDir(), id)} {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("removing %s: %w", p, err)
@@ -130,6 +133,9 @@ func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) err
 	phase("teardown: storage", t0)
 	err = <-deleted
 	phase("teardown: runtime delete", t0)
+	if nerr := l.teardownNetwork(ctx); nerr != nil && serr == nil {
+		serr = nerr
+	}
 	if err != nil && !errors.Is(err, oci.ErrNotExist) {
 		return fmt.Errorf("%w: deleting runtime container: %w", ErrRuntime, err)
 	}

@@ -69,6 +69,10 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 		r.db.RemoveContainer(context.WithoutCancel(ctx), id)
 		return nil, err
 	}
+	if err := r.prepareVolumes(ctx, c); err != nil {
+		c.Remove(context.WithoutCancel(ctx), RemoveOptions{Force: true})
+		return nil, err
+	}
 	return c, nil
 }
 

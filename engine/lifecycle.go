@@ -156,12 +156,23 @@ func (l *Locked) prepareBundle(ctx context.Context) error {
 			return fmt.Errorf("writing %s: %w", name, err)
 		}
 	}
+	// The spec sees resolved mounts (volumes as binds) and the network
+	// namespace the engine prepared.
+	cs := c.config.Spec
+	if cs.Mounts, err = l.resolveMounts(ctx); err != nil {
+		return err
+	}
+	netns, err := l.setupNetwork(ctx)
+	if err != nil {
+		return err
+	}
 	imgCfg := c.config.ImageConfig
-	ociSpec, err := spec.Generate(ctx, &c.config.Spec, &imgCfg, spec.Env{
+	ociSpec, err := spec.Generate(ctx, &cs, &imgCfg, spec.Env{
 		ID:          id,
 		RootFS:      rootfs,
 		RunDir:      bundle,
 		CgroupsPath: "/berth/" + id,
+		NetNSPath:   netns,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidArg, err)

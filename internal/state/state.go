@@ -27,9 +27,30 @@ var (
 
 // schemaVersion is stored in PRAGMA user_version. Bump it and add a
 // migration step when the schema changes.
-const schemaVersion = 1
+const schemaVersion = 2
 
-const schema = `
+// migrations[v] upgrades a database at schema v to v+1; schema (below)
+// creates the newest schema in one go for a new database.
+var migrations = map[int]string{
+	1: objectsTable,
+}
+
+// objects holds every other kind of engine object (volumes, networks,
+// pods, exec sessions, ...) as JSON documents keyed by kind and ID, with
+// names unique within a kind. New kinds need no schema change.
+const objectsTable = `
+CREATE TABLE IF NOT EXISTS objects (
+	kind    TEXT NOT NULL,
+	id      TEXT NOT NULL,
+	name    TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	data    BLOB NOT NULL,
+	PRIMARY KEY (kind, id),
+	UNIQUE (kind, name)
+);
+`
+
+const schema = objectsTable + `
 CREATE TABLE IF NOT EXISTS meta (
 	key   TEXT PRIMARY KEY,
 	value TEXT NOT NULL
@@ -95,7 +116,14 @@ func (s *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("state database has schema %d, newer than this berth understands (%d)", v, schemaVersion)
 	}
 	return s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, schema); err != nil {
+		stmt := schema
+		if v > 0 {
+			stmt = ""
+			for from := v; from < schemaVersion; from++ {
+				stmt += migrations[from]
+			}
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
 			return fmt.Errorf("creating state schema: %w", err)
 		}
 		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion))
