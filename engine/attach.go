@@ -74,8 +74,10 @@ func (c *Container) WaitAttached(ctx context.Context, att *Attachment) (int, err
 	}
 	defer phase("cleanup after attached run", time.Now())
 	err = c.Batch(context.WithoutCancel(ctx), func(l *Locked) error {
-		if c.state.running() {
-			return nil // restarted by someone else meanwhile
+		if c.state.running() || c.hasRestartPolicy() {
+			// Restarted by someone else meanwhile, or its policy may
+			// restart it: conmon's delayed cleanup decides that.
+			return nil
 		}
 		if c.config.Spec.Remove {
 			return l.Remove(ctx, RemoveOptions{})

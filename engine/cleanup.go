@@ -16,7 +16,19 @@ import (
 // (`berth container cleanup ID`), so it happens with no berth process
 // around; running it again, or on a removed container, is harmless.
 func (c *Container) Cleanup(ctx context.Context) error {
-	return c.Batch(ctx, func(l *Locked) error { return l.Cleanup(ctx) })
+	restart := false
+	var delay time.Duration
+	err := c.Batch(ctx, func(l *Locked) error {
+		if err := l.Cleanup(ctx); err != nil {
+			return err
+		}
+		restart, delay = c.restartDue(), c.restartDelay()
+		return nil
+	})
+	if err != nil || !restart {
+		return err
+	}
+	return c.restartAfter(ctx, delay)
 }
 
 // Cleanup is Container.Cleanup with the lock held.

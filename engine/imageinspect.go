@@ -48,3 +48,6 @@ func (r *Runtime) InspectImage(ctx context.Context, ref string) (*ImageInspectDa
 	}
 	return d, nil
 }
+
+// Id lets docker-style templates ({{.Id}}) work beside podman's {{.ID}}.
+func (d *ImageInspectData) Id() string { return d.ID } //nolint:revive // docker's spelling, on purpose

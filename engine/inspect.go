@@ -261,3 +261,6 @@ func nonNil(s []string) []string {
 	}
 	return s
 }
+
+// Id lets docker-style templates ({{.Id}}) work beside podman's {{.ID}}.
+func (d *InspectData) Id() string { return d.ID } //nolint:revive // docker's spelling, on purpose

@@ -235,6 +235,13 @@ func (l *Locked) Stop(ctx context.Context, timeout *uint) error {
 		c.state.Status = StatusConfigured
 		return c.saveState(ctx)
 	default:
+		// A stop between an exit and its policy's restart cancels the restart.
+		if c.hasRestartPolicy() && !c.state.StoppedByUser {
+			c.state.StoppedByUser = true
+			if err := c.saveState(ctx); err != nil {
+				return err
+			}
+		}
 		return stoppedError{fmt.Sprintf("container %s is already stopped", c.config.Name)}
 	}
 	grace := defaultStopTimeout

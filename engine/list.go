@@ -32,6 +32,7 @@ type ListEntry struct {
 	FinishedAt time.Time
 	Labels     map[string]string
 	PID        int
+	Restarts   int
 	AutoRemove bool
 	Mounts     []string
 	SizeRw     int64
@@ -94,7 +95,7 @@ func (c *Container) listEntry() ListEntry {
 		Command: append(entry, cmd...), Created: c.config.Created, Status: c.state.Status,
 		ExitCode: c.state.ExitCode, Exited: c.state.Exited, StartedAt: c.state.StartedAt,
 		FinishedAt: c.state.FinishedAt, Labels: mergeLabels(img.Labels, c.config.Spec.Labels),
-		PID: c.state.PID, AutoRemove: c.config.Spec.Remove,
+		PID: c.state.PID, Restarts: c.state.RestartCount, AutoRemove: c.config.Spec.Remove,
 	}
 	for _, m := range c.config.Spec.Mounts {
 		e.Mounts = append(e.Mounts, m.Destination)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthproject/berth/engine/spec"
 	"github.com/berthproject/berth/internal/state"
 )
 
@@ -47,13 +48,18 @@ func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
 		return nil
 	}
 	now := time.Now()
+	var restart []string
 	err = r.db.RewriteStates(ctx, func(c state.Container) ([]byte, bool, error) {
 		var st ContainerState
 		if err := json.Unmarshal(c.State, &st); err != nil {
 			return nil, false, fmt.Errorf("container %s: corrupt state: %w", c.ID, err)
 		}
+		wasUp := st.running()
 		if !st.resetForBoot(now) {
 			return nil, false, nil
+		}
+		if wasUp && bootRestarts(c.Config, &st) {
+			restart = append(restart, c.ID)
 		}
 		b, err := json.Marshal(&st)
 		return b, true, err
@@ -75,5 +81,29 @@ func (r *Runtime) refreshAfterReboot(ctx context.Context) error {
 	if err := os.WriteFile(tmp, []byte(bootID()), 0o600); err != nil {
 		return err
 	}
-	return os.Rename(tmp, filepath.Join(r.opts.RunRoot, aliveMarker))
+	if err := os.Rename(tmp, filepath.Join(r.opts.RunRoot, aliveMarker)); err != nil {
+		return err
+	}
+	// What ran with restart policy always (or unless-stopped) before the
+	// reboot runs again: berth has no boot service, so the first command
+	// after a boot does what docker's daemon start would.
+	l.Unlock()
+	r.startAfterBoot(ctx, restart)
+	return nil
+}
+
+// bootRestarts reports whether a container that was up before a reboot
+// comes back: policy always, or unless-stopped without a user's stop.
+func bootRestarts(cfgJSON []byte, st *ContainerState) bool {
+	var cfg ContainerConfig
+	if json.Unmarshal(cfgJSON, &cfg) != nil {
+		return false
+	}
+	switch cfg.Spec.RestartPolicy {
+	case spec.RestartAlways:
+		return true
+	case spec.RestartUnlessStopped:
+		return !st.StoppedByUser
+	}
+	return false
 }

@@ -13,3 +13,6 @@ func phase(name string, since time.Time) {
 		logrus.Debugf("%s: %.1f ms", name, float64(time.Since(since).Microseconds())/1000)
 	}
 }
+
+// logWarn reports a problem that does not fail the command.
+func logWarn(format string, args ...any) { logrus.Warnf(format, args...) }

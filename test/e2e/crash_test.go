@@ -2,9 +2,6 @@ package e2e
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -84,26 +81,7 @@ func TestRebootResetsRunningContainers(t *testing.T) {
 	t.Parallel()
 	e := newImageEnv(t)
 	id := e.Run("run", "-d", "--name", "survivor", TestImage, "sleep", "60").Success(t).Out()
-	// Simulate the reboot: every process dies, mounts and the run root go.
-	e.runc("kill", id, "KILL")
-	pids, _ := filepath.Glob(filepath.Join(e.RunRoot, "ctr", id, "conmon.pid"))
-	for _, pf := range pids {
-		if b, err := os.ReadFile(pf); err == nil {
-			var pid int
-			fmt.Sscan(strings.TrimSpace(string(b)), &pid)
-			if pid > 0 {
-				syscall.Kill(pid, syscall.SIGKILL)
-			}
-		}
-	}
-	time.Sleep(200 * time.Millisecond)
-	if err := unmountUnder(e.Dir); err != nil {
-		t.Fatal(err)
-	}
-	entries, _ := os.ReadDir(e.RunRoot)
-	for _, en := range entries {
-		os.RemoveAll(filepath.Join(e.RunRoot, en.Name()))
-	}
+	simulateReboot(t, e, id)
 	e.Run("ps", "-a", "--format", "{{.Names}} {{.State}}").Success(t).StdoutIs(t, "survivor exited")
 	e.Run("start", "survivor").Success(t)
 	e.Run("inspect", "--format", "{{.State.Status}}", "survivor").Success(t).StdoutIs(t, "running")

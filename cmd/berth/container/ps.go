@@ -43,7 +43,7 @@ ancestor (image), before and since (a container).
 
 --format takes a Go template over the fields .ID .Image .ImageID .Command
 .Created .CreatedAt .RunningFor .Status .State .ExitCode .Names .Labels
-.Label "key" .Ports .Mounts .Size .Pid .AutoRemove, "table ..." for a
+.Label "key" .Ports .Mounts .Size .Pid .Restarts .AutoRemove, "table ..." for a
 table with headers, or "json".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -136,6 +136,7 @@ func (r psRow) ImageID() string  { return r.e.ImageID }
 func (r psRow) Names() string    { return r.e.Name }
 func (r psRow) Ports() string    { return "" }
 func (r psRow) Pid() int         { return r.e.PID }
+func (r psRow) Restarts() int    { return r.e.Restarts }
 func (r psRow) ExitCode() int    { return r.e.ExitCode }
 func (r psRow) AutoRemove() bool { return r.e.AutoRemove }
 func (r psRow) Mounts() string   { return strings.Join(r.e.Mounts, ",") }
@@ -205,6 +206,7 @@ type psJSON struct {
 	Mounts     []string          `json:"Mounts"`
 	Names      []string          `json:"Names"`
 	Pid        int               `json:"Pid"`
+	Restarts   int               `json:"Restarts"`
 	StartedAt  int64             `json:"StartedAt"`
 	State      string            `json:"State"`
 	Status     string            `json:"Status"`
@@ -221,7 +223,7 @@ func newPsJSON(e engine.ListEntry) psJSON {
 		AutoRemove: e.AutoRemove, Command: e.Command, Created: e.Created.Unix(),
 		CreatedAt: format.TimeAgo(e.Created, time.Now()), Exited: e.Status == engine.StatusExited,
 		ExitCode: e.ExitCode, ID: e.ID, Image: e.Image, ImageID: e.ImageID, Labels: e.Labels,
-		Mounts: e.Mounts, Names: []string{e.Name}, Pid: e.PID, State: e.Status.DisplayStatus(),
+		Mounts: e.Mounts, Names: []string{e.Name}, Pid: e.PID, Restarts: e.Restarts, State: e.Status.DisplayStatus(),
 		Status: psRow{e: e, now: time.Now()}.Status(),
 	}
 	if !e.FinishedAt.IsZero() {
