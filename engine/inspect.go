@@ -95,6 +95,19 @@ type InspectHostConfig struct {
 	CapDrop        []string      `json:"CapDrop"`
 	Privileged     bool          `json:"Privileged"`
 	ReadonlyRootfs bool          `json:"ReadonlyRootfs"`
+
+	Memory            int64         `json:"Memory"`
+	MemorySwap        int64         `json:"MemorySwap"`
+	MemoryReservation int64         `json:"MemoryReservation"`
+	NanoCpus          int64         `json:"NanoCpus"`
+	CpuShares         uint64        `json:"CpuShares"`
+	CpusetCpus        string        `json:"CpusetCpus"`
+	CpusetMems        string        `json:"CpusetMems"`
+	PidsLimit         int64         `json:"PidsLimit"`
+	BlkioWeight       uint16        `json:"BlkioWeight"`
+	OomKillDisable    bool          `json:"OomKillDisable"`
+	OomScoreAdj       int           `json:"OomScoreAdj"`
+	Ulimits           []spec.Ulimit `json:"Ulimits"`
 }
 
 // RestartPolicy is docker's restart policy shape.
@@ -188,6 +201,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 	if cs.StopTimeout != nil {
 		d.Config.StopTimeout = *cs.StopTimeout
 	}
+	fillLimits(&d.HostConfig, cs)
 	if rt, err := c.r.ociRuntime(ctx); err == nil {
 		d.OCIRuntime = rt.Name()
 	}
@@ -264,3 +278,22 @@ func nonNil(s []string) []string {
 
 // Id lets docker-style templates ({{.Id}}) work beside podman's {{.ID}}.
 func (d *InspectData) Id() string { return d.ID } //nolint:revive // docker's spelling, on purpose
+
+// fillLimits shows the resource limits in docker's HostConfig fields.
+func fillLimits(h *InspectHostConfig, cs *spec.ContainerSpec) {
+	h.Ulimits = cs.Ulimits
+	if h.Ulimits == nil {
+		h.Ulimits = []spec.Ulimit{}
+	}
+	if cs.OOMScoreAdj != nil {
+		h.OomScoreAdj = *cs.OOMScoreAdj
+	}
+	r := cs.Resources
+	if r == nil {
+		return
+	}
+	h.Memory, h.MemorySwap, h.MemoryReservation = r.Memory, r.MemorySwap, r.MemoryReservation
+	h.NanoCpus = int64(r.CPUs * 1e9)
+	h.CpuShares, h.CpusetCpus, h.CpusetMems = r.CPUShares, r.CPUSetCPUs, r.CPUSetMems
+	h.PidsLimit, h.BlkioWeight, h.OomKillDisable = r.PidsLimit, r.BlkioWeight, r.OOMKillDisable
+}

@@ -50,6 +50,10 @@ type ContainerSpec struct {
 	SeccompProfile  string `json:"seccompProfile,omitempty"`
 	NoNewPrivileges bool   `json:"noNewPrivileges,omitempty"`
 
+	Resources   *Resources `json:"resources,omitempty"`   // --memory, --cpus, --pids-limit, ...
+	Ulimits     []Ulimit   `json:"ulimits,omitempty"`     // --ulimit
+	OOMScoreAdj *int       `json:"oomScoreAdj,omitempty"` // --oom-score-adj
+
 	// NetworkMode is "none" or "host" for now ("" means none until
 	// networking lands).
 	NetworkMode string `json:"networkMode,omitempty"`

@@ -77,6 +77,9 @@ const ociVersion = "1.1.0"
 //	--network none|host       NetworkMode          linux.namespaces (network, uts)
 //	--annotation              Annotations          annotations
 //	--security-opt seccomp=   SeccompProfile       linux.seccomp (seccompFor)
+//	--memory, --cpus, ...     Resources            linux.resources (LinuxResources)
+//	--ulimit                  Ulimits              process.rlimits (applyUlimits)
+//	--oom-score-adj           OOMScoreAdj          process.oomScoreAdj
 //	--security-opt no-new-privileges NoNewPrivileges process.noNewPrivileges
 //	(engine)                  Env.RootFS           root.path
 //	(engine)                  Env.CgroupsPath      linux.cgroupsPath
@@ -138,6 +141,9 @@ func Generate(ctx context.Context, cs *ContainerSpec, img *ImageConfig, env Env)
 	if err != nil {
 		return nil, err
 	}
+	rlimits = applyUlimits(rlimits, cs.Ulimits)
+	resources := cs.Resources.LinuxResources()
+	resources.Devices = deviceRules(cs.Privileged)
 
 	hostNet := cs.NetworkMode == NetworkHost
 	// With network host and no --hostname the container shares the host's
@@ -166,7 +172,7 @@ func Generate(ctx context.Context, cs *ContainerSpec, img *ImageConfig, env Env)
 		Linux: &rspec.Linux{
 			CgroupsPath: env.CgroupsPath,
 			Namespaces:  namespaces(hostNet, shareUTS, env.NetNSPath),
-			Resources:   &rspec.LinuxResources{Devices: deviceRules(cs.Privileged)},
+			Resources:   resources,
 		},
 	}
 	if !shareUTS {
@@ -177,6 +183,7 @@ func Generate(ctx context.Context, cs *ContainerSpec, img *ImageConfig, env Env)
 		s.Linux.ReadonlyPaths = slices.Clone(readonlyPaths)
 	}
 	s.Process.NoNewPrivileges = cs.NoNewPrivileges
+	s.Process.OOMScoreAdj = cs.OOMScoreAdj
 	// The default profile allows some syscalls only when the matching
 	// capability is in the bounding set, so caps must be final here.
 	sc, err := seccompFor(cs, s)

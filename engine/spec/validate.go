@@ -90,6 +90,12 @@ func (s *ContainerSpec) Validate() error {
 	if err := validateSeccomp(s.SeccompProfile); err != nil {
 		return err
 	}
+	if err := s.Resources.Validate(); err != nil {
+		return err
+	}
+	if s.OOMScoreAdj != nil && (*s.OOMScoreAdj < -1000 || *s.OOMScoreAdj > 1000) {
+		return invalidf("--oom-score-adj must be between -1000 and 1000")
+	}
 	if s.StopSignal != "" {
 		if _, err := signals.Parse(s.StopSignal); err != nil {
 			return invalidf("stop signal: %w", err)

@@ -193,3 +193,16 @@ func (s *DB) RewriteStates(ctx context.Context, fn func(c Container) (newState [
 		return nil
 	})
 }
+
+// SetContainerConfig replaces the configuration document of container id
+// (for the few settings that can change after creation: limits, name).
+func (s *DB) SetContainerConfig(ctx context.Context, id string, config []byte) error {
+	res, err := s.db.ExecContext(ctx, "UPDATE containers SET config = ? WHERE id = ?", config, id)
+	if err != nil {
+		return fmt.Errorf("saving config of %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("container %s: %w", id, ErrNotFound)
+	}
+	return nil
+}

@@ -26,7 +26,9 @@ type createFlags struct {
 	stopTimeout                               uint
 	env, envFiles, volumes, labels            []string
 	annotations, capAdd, capDrop              []string
-	securityOpts                              []string
+	securityOpts, ulimits                     []string
+	oomScoreAdj                               int
+	limits                                    resourceFlags
 	privileged, readOnly, interactive, tty    bool
 	rm                                        bool
 }
@@ -53,6 +55,9 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "add a Linux capability (CAP_NET_ADMIN or NET_ADMIN, ALL for every one)")
 	fs.StringArrayVar(&f.capDrop, "cap-drop", nil, "drop a Linux capability (ALL drops every one)")
 	fs.StringArrayVar(&f.securityOpts, "security-opt", nil, `security option: seccomp=unconfined, seccomp=/path/profile.json, no-new-privileges (label=disable and apparmor=unconfined are accepted: this host has neither)`)
+	fs.StringArrayVar(&f.ulimits, "ulimit", nil, "set a resource limit TYPE=SOFT[:HARD] (e.g. nofile=1024:2048); default: berth's own limits, never raised")
+	fs.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "the container's OOM-killer score adjustment, -1000 to 1000")
+	f.limits.register(fs)
 	fs.BoolVar(&f.privileged, "privileged", false, "give the container all capabilities, all devices, no seccomp and no masked paths")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only (with tmpfs on /run, /tmp and /var/tmp)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep the container's stdin open")
@@ -97,6 +102,20 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 	}
 	if err := applySecurityOpts(&cs, f.securityOpts); err != nil {
 		return cs, err
+	}
+	if cs.Resources, err = f.limits.resources(cmd); err != nil {
+		return cs, err
+	}
+	for _, u := range f.ulimits {
+		ul, err := spec.ParseUlimit(u)
+		if err != nil {
+			return cs, cli.UsageError{Err: err}
+		}
+		cs.Ulimits = append(cs.Ulimits, ul)
+	}
+	if cmd.Flags().Changed("oom-score-adj") {
+		adj := f.oomScoreAdj
+		cs.OOMScoreAdj = &adj
 	}
 	return cs, nil
 }
