@@ -60,7 +60,11 @@ func (l *Locked) cleanupExited(ctx context.Context) error {
 		return err
 	}
 	c.state.ConmonPID = 0
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("cleanup")
+	return nil
 }
 
 // RemoveOptions tune Remove.
@@ -104,6 +108,7 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 	if err := c.r.db.RemoveContainer(ctx, id); err != nil {
 		return err
 	}
+	c.emit("remove")
 	return c.r.locks.Remove(id)
 }
 

@@ -73,6 +73,7 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 		c.Remove(context.WithoutCancel(ctx), RemoveOptions{Force: true})
 		return nil, err
 	}
+	c.emit("create")
 	return c, nil
 }
 

@@ -96,6 +96,9 @@ func (r *Runtime) LoadImage(ctx context.Context, path string) ([]string, error) 
 		return nil, err
 	}
 	names, err := imgs.Load(ctx, path)
+	for _, n := range names {
+		r.emitImage("loadfromarchive", "", n)
+	}
 	return names, mapImageErr(err)
 }
 
@@ -105,7 +108,11 @@ func (r *Runtime) TagImage(ctx context.Context, ref, newName string) error {
 	if err != nil {
 		return err
 	}
-	return mapImageErr(imgs.Tag(ctx, ref, newName))
+	if err := imgs.Tag(ctx, ref, newName); err != nil {
+		return mapImageErr(err)
+	}
+	r.emitImage("tag", "", newName)
+	return nil
 }
 
 // RemoveImageReport says what RemoveImage did.
@@ -129,6 +136,12 @@ func (r *Runtime) RemoveImage(ctx context.Context, ref string, force bool) (Remo
 	untagged, deleted, err := imgs.Remove(ctx, ref, force)
 	if err != nil {
 		return RemoveImageReport{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
+	}
+	for _, n := range untagged {
+		r.emitImage("untag", deleted, n)
+	}
+	if deleted != "" {
+		r.emitImage("remove", deleted, ref)
 	}
 	return RemoveImageReport{Untagged: untagged, Deleted: deleted}, nil
 }

@@ -120,7 +120,11 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	c.state.PID, c.state.ConmonPID = created.PID, created.ConmonPID
 	c.state.Error = ""
 	c.state.OOMKilled = false
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("init")
+	return nil
 }
 
 // prepareBundle mounts the rootfs and writes config.json and the run files
@@ -220,7 +224,11 @@ func (l *Locked) Start(ctx context.Context) error {
 	c.state.FinishedAt = time.Time{}
 	c.state.StoppedByUser = false
 	c.state.ExitCode = 0
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("start")
+	return nil
 }
 
 // Stop is Container.StopWithTimeout with the lock held; a nil timeout
@@ -265,10 +273,10 @@ func (l *Locked) Stop(ctx context.Context, timeout *uint) error {
 	if err != nil {
 		return err
 	}
-	c.markExited(code, time.Now())
-	if err := c.saveState(ctx); err != nil {
+	if err := c.storeExit(ctx, code, time.Now()); err != nil {
 		return err
 	}
+	c.emit("stop")
 	return l.cleanupExited(ctx)
 }
 
@@ -328,7 +336,11 @@ func (l *Locked) Kill(ctx context.Context, sig syscall.Signal) error {
 		return fmt.Errorf("%w: %w", ErrRuntime, err)
 	}
 	c.state.StoppedByUser = true
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("kill", "signal", signalName(sig))
+	return nil
 }
 
 // Pause is Container.Pause with the lock held.
@@ -345,7 +357,11 @@ func (l *Locked) Pause(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrRuntime, err)
 	}
 	c.state.Status = StatusPaused
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("pause")
+	return nil
 }
 
 // Unpause is Container.Unpause with the lock held.
@@ -362,7 +378,11 @@ func (l *Locked) Unpause(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrRuntime, err)
 	}
 	c.state.Status = StatusRunning
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("unpause")
+	return nil
 }
 
 // Restart is Container.Restart with the lock held.
@@ -370,7 +390,11 @@ func (l *Locked) Restart(ctx context.Context, timeout *uint) error {
 	if err := l.Stop(ctx, timeout); err != nil && !errors.Is(err, ErrCtrStopped) {
 		return err
 	}
-	return l.Start(ctx)
+	if err := l.Start(ctx); err != nil {
+		return err
+	}
+	l.c.emit("restart")
+	return nil
 }
 
 // classifyRuntimeErr keeps the runtime's message and adds the engine class

@@ -61,8 +61,18 @@ func (c *Container) refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return c.storeExit(ctx, code, at)
+}
+
+// storeExit records an exit, saves it and emits "died": the one place an
+// exit becomes state, so the event is emitted exactly once.
+func (c *Container) storeExit(ctx context.Context, code int, at time.Time) error {
 	c.markExited(code, at)
-	return c.saveState(ctx)
+	if err := c.saveState(ctx); err != nil {
+		return err
+	}
+	c.emit("died", "exitCode", fmt.Sprint(code))
+	return nil
 }
 
 // markExited records an exit in the state snapshot (not yet saved).
@@ -96,12 +106,10 @@ func (l *Locked) Sync(ctx context.Context) error {
 	}
 	st, err := rt.State(ctx, c.config.ID)
 	switch {
-	case errors.Is(err, oci.ErrNotExist):
-		c.markExited(c.exitCodeOr(-1), time.Now())
+	case errors.Is(err, oci.ErrNotExist), err == nil && st.Status == "stopped":
+		return c.storeExit(ctx, c.exitCodeOr(-1), time.Now())
 	case err != nil:
 		return fmt.Errorf("%w: %w", ErrRuntime, err)
-	case st.Status == "stopped":
-		c.markExited(c.exitCodeOr(-1), time.Now())
 	case st.Status == "paused":
 		c.state.Status = StatusPaused
 	case st.Status == "running" && c.state.Status != StatusStopping:

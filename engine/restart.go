@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/berthproject/berth/engine/spec"
@@ -72,7 +73,11 @@ func (c *Container) restartAfter(ctx context.Context, delay time.Duration) error
 		if err := c.saveState(ctx); err != nil {
 			return err
 		}
-		return l.Start(ctx)
+		if err := l.Start(ctx); err != nil {
+			return err
+		}
+		c.emit("restart", "restartCount", fmt.Sprint(c.state.RestartCount))
+		return nil
 	})
 }
 

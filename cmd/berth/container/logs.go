@@ -1,10 +1,8 @@
 package container
 
 import (
-	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,10 +31,10 @@ a Unix time in seconds, or a duration before now (10m, 1h30m).`,
 				}
 			}
 			now := time.Now()
-			if opts.Since, err = parseTime(since, now); err != nil {
+			if opts.Since, err = cli.ParseTime(since, now); err != nil {
 				return usageErr("invalid --since: %v", err)
 			}
-			if opts.Until, err = parseTime(until, now); err != nil {
+			if opts.Until, err = cli.ParseTime(until, now); err != nil {
 				return usageErr("invalid --until: %v", err)
 			}
 			rt, err := g.Runtime(ctx)
@@ -71,32 +69,4 @@ a Unix time in seconds, or a duration before now (10m, 1h30m).`,
 	fl.StringVar(&since, "since", "", "print only lines written at or after this time")
 	fl.StringVar(&until, "until", "", "print only lines written at or before this time")
 	return cmd
-}
-
-// parseTime reads an RFC 3339 time, Unix seconds (with fraction), or a
-// duration counted back from now.
-func parseTime(s string, now time.Time) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	if d, err := time.ParseDuration(s); err == nil {
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, nil
-		}
-	}
-	if sec, frac, ok := strings.Cut(s, "."); ok || sec != "" {
-		n, err := strconv.ParseInt(sec, 10, 64)
-		if err == nil {
-			var ns int64
-			if ok {
-				f, _ := strconv.ParseFloat("0."+frac, 64)
-				ns = int64(f * 1e9)
-			}
-			return time.Unix(n, ns), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("%q is not a time, a Unix timestamp or a duration", s)
 }

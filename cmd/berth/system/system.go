@@ -15,14 +15,14 @@ import (
 
 // Register adds version and info at the top level and under `system`.
 func Register(root *cobra.Command, g *cli.Globals) {
-	root.AddCommand(newVersion(), newInfo(g))
+	root.AddCommand(newVersion(), newInfo(g), newEvents(g))
 	group := &cobra.Command{
 		Use:   "system",
 		Short: "Manage berth itself",
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	group.AddCommand(newInfo(g))
+	group.AddCommand(newInfo(g), newEvents(g))
 	root.AddCommand(group)
 }
 
