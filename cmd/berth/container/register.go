@@ -19,7 +19,7 @@ import (
 var shared = []func(*cli.Globals) *cobra.Command{
 	newCreate, newRun, newStart, newStop, newKill, newRestart, newRm,
 	newInspect, newWait, newPause, newUnpause, newMount, newUmount,
-	newExport, newLogs, newUpdate,
+	newExport, newLogs, newUpdate, newStats, newRename,
 }
 
 // Register adds the container commands to root.
@@ -37,7 +37,7 @@ func Register(root *cobra.Command, g *cli.Globals) {
 	for _, mk := range shared {
 		group.AddCommand(mk(g))
 	}
-	group.AddCommand(newPs(g, "ls"), newCleanup(g))
+	group.AddCommand(newPs(g, "ls"), newCleanup(g), newExists(g), newPrune(g))
 	root.AddCommand(group)
 }
 

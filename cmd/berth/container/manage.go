@@ -1,0 +1,84 @@
+package container
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthproject/berth/cmd/berth/cli"
+)
+
+func newRename(g *cli.Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rename CONTAINER NEW_NAME",
+		Short: "Give a container a new name",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Runtime(ctx)
+			if err != nil {
+				return err
+			}
+			c, err := rt.LookupContainer(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			return c.Rename(ctx, args[1])
+		},
+	}
+}
+
+func newExists(g *cli.Globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "exists CONTAINER",
+		Short: "Exit 0 if the container exists, 1 if it does not",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rt, err := g.Runtime(cmd.Context())
+			if err != nil {
+				return err
+			}
+			ok, err := rt.ContainerExists(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return cli.ExitError{Code: 1}
+			}
+			return nil
+		},
+	}
+}
+
+func newPrune(g *cli.Globals) *cobra.Command {
+	var force bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [flags]",
+		Short: "Remove all stopped containers",
+		Long: `Remove every container that is not running (created or exited), and
+print their IDs. Filters: until=TIME (RFC 3339 or a duration such as 24h),
+label=KEY[=VALUE], label!=KEY[=VALUE].`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			rt, err := g.Runtime(ctx)
+			if err != nil {
+				return err
+			}
+			ids, err := rt.PruneContainers(ctx, filters)
+			for _, id := range ids {
+				fmt.Println(id)
+			}
+			if err != nil {
+				cli.PrintError(os.Stderr, err)
+				return cli.ExitError{Code: cli.ExitEngine}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation (berth never asks)")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only containers matching until=, label= or label!=")
+	return cmd
+}
