@@ -52,6 +52,12 @@ func (l *Locked) Cleanup(ctx context.Context) error {
 // container that is no longer running, once.
 func (l *Locked) cleanupExited(ctx context.Context) error {
 	c := l.c
+	if c.state.HealthTimer != nil {
+		l.disarmHealthTimer()
+		if err := c.saveState(ctx); err != nil {
+			return err
+		}
+	}
 	if c.state.Mountpoint == "" && c.state.ConmonPID == 0 {
 		return nil
 	}
@@ -89,6 +95,7 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 			id, c.state.Status, ErrCtrStateInvalid)
 	}
 	c.state.Status = StatusRemoving
+	l.disarmHealthTimer()
 	if err := c.saveState(ctx); err != nil {
 		return err
 	}

@@ -60,6 +60,9 @@ type ContainerState struct {
 	// restart policies must not undo.
 	StoppedByUser bool   `json:"stoppedByUser,omitempty"`
 	Error         string `json:"error,omitempty"`
+
+	Health      *HealthState `json:"health,omitempty"`
+	HealthTimer *healthTimer `json:"healthTimer,omitempty"`
 }
 
 // running reports whether a process may be alive (the exit file decides).

@@ -44,18 +44,19 @@ type InspectData struct {
 
 // InspectState is the State block of inspect.
 type InspectState struct {
-	Status     string    `json:"Status"`
-	Running    bool      `json:"Running"`
-	Paused     bool      `json:"Paused"`
-	Restarting bool      `json:"Restarting"`
-	OOMKilled  bool      `json:"OOMKilled"`
-	Dead       bool      `json:"Dead"`
-	Pid        int       `json:"Pid"`
-	ConmonPid  int       `json:"ConmonPid"`
-	ExitCode   int       `json:"ExitCode"`
-	Error      string    `json:"Error"`
-	StartedAt  time.Time `json:"StartedAt"`
-	FinishedAt time.Time `json:"FinishedAt"`
+	Status     string       `json:"Status"`
+	Running    bool         `json:"Running"`
+	Paused     bool         `json:"Paused"`
+	Restarting bool         `json:"Restarting"`
+	OOMKilled  bool         `json:"OOMKilled"`
+	Dead       bool         `json:"Dead"`
+	Pid        int          `json:"Pid"`
+	ConmonPid  int          `json:"ConmonPid"`
+	ExitCode   int          `json:"ExitCode"`
+	Error      string       `json:"Error"`
+	StartedAt  time.Time    `json:"StartedAt"`
+	FinishedAt time.Time    `json:"FinishedAt"`
+	Health     *HealthState `json:"Health,omitempty"`
 }
 
 // InspectMount is one entry of Mounts.
@@ -166,6 +167,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 			Error:      st.Error,
 			StartedAt:  st.StartedAt,
 			FinishedAt: st.FinishedAt,
+			Health:     st.Health,
 		},
 		Config: InspectConfig{
 			Hostname:    spec.Hostname(cs, cfg.ID),

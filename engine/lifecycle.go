@@ -224,6 +224,9 @@ func (l *Locked) Start(ctx context.Context) error {
 	c.state.FinishedAt = time.Time{}
 	c.state.StoppedByUser = false
 	c.state.ExitCode = 0
+	if err := l.startHealth(); err != nil {
+		logWarn("%s: %v", c.config.Name, err)
+	}
 	if err := c.saveState(ctx); err != nil {
 		return err
 	}

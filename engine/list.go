@@ -33,6 +33,7 @@ type ListEntry struct {
 	Labels     map[string]string
 	PID        int
 	Restarts   int
+	Health     string // healthcheck status, "" without a healthcheck
 	AutoRemove bool
 	Mounts     []string
 	SizeRw     int64
@@ -95,7 +96,7 @@ func (c *Container) listEntry() ListEntry {
 		Command: append(entry, cmd...), Created: c.config.Created, Status: c.state.Status,
 		ExitCode: c.state.ExitCode, Exited: c.state.Exited, StartedAt: c.state.StartedAt,
 		FinishedAt: c.state.FinishedAt, Labels: mergeLabels(img.Labels, c.config.Spec.Labels),
-		PID: c.state.PID, Restarts: c.state.RestartCount, AutoRemove: c.config.Spec.Remove,
+		PID: c.state.PID, Restarts: c.state.RestartCount, Health: healthStatus(c), AutoRemove: c.config.Spec.Remove,
 	}
 	for _, m := range c.config.Spec.Mounts {
 		e.Mounts = append(e.Mounts, m.Destination)
@@ -247,4 +248,11 @@ func (f *ContainerFilter) matchOne(c *Container, k, v string) bool {
 		return c.config.Created.After(f.since)
 	}
 	return false
+}
+
+func healthStatus(c *Container) string {
+	if c.state.Health == nil || !c.state.running() {
+		return ""
+	}
+	return c.state.Health.Status
 }

@@ -54,6 +54,8 @@ type ContainerSpec struct {
 	Ulimits     []Ulimit   `json:"ulimits,omitempty"`     // --ulimit
 	OOMScoreAdj *int       `json:"oomScoreAdj,omitempty"` // --oom-score-adj
 
+	Healthcheck *Healthcheck `json:"healthcheck,omitempty"` // --health-*; Test ["NONE"] disables
+
 	// NetworkMode is "none" or "host" for now ("" means none until
 	// networking lands).
 	NetworkMode string `json:"networkMode,omitempty"`

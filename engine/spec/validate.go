@@ -93,6 +93,9 @@ func (s *ContainerSpec) Validate() error {
 	if err := s.Resources.Validate(); err != nil {
 		return err
 	}
+	if err := s.Healthcheck.validate(); err != nil {
+		return err
+	}
 	if s.OOMScoreAdj != nil && (*s.OOMScoreAdj < -1000 || *s.OOMScoreAdj > 1000) {
 		return invalidf("--oom-score-adj must be between -1000 and 1000")
 	}

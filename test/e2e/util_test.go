@@ -40,3 +40,5 @@ func readFile(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+func removeFile(path string) error { return os.Remove(path) }

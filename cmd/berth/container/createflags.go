@@ -29,6 +29,7 @@ type createFlags struct {
 	securityOpts, ulimits                     []string
 	oomScoreAdj                               int
 	limits                                    resourceFlags
+	health                                    healthFlags
 	privileged, readOnly, interactive, tty    bool
 	rm                                        bool
 }
@@ -58,6 +59,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&f.ulimits, "ulimit", nil, "set a resource limit TYPE=SOFT[:HARD] (e.g. nofile=1024:2048); default: berth's own limits, never raised")
 	fs.IntVar(&f.oomScoreAdj, "oom-score-adj", 0, "the container's OOM-killer score adjustment, -1000 to 1000")
 	f.limits.register(fs)
+	f.health.register(fs)
 	fs.BoolVar(&f.privileged, "privileged", false, "give the container all capabilities, all devices, no seccomp and no masked paths")
 	fs.BoolVar(&f.readOnly, "read-only", false, "mount the container's root filesystem read-only (with tmpfs on /run, /tmp and /var/tmp)")
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep the container's stdin open")
@@ -112,6 +114,9 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 			return cs, cli.UsageError{Err: err}
 		}
 		cs.Ulimits = append(cs.Ulimits, ul)
+	}
+	if cs.Healthcheck, err = f.health.healthcheck(cmd); err != nil {
+		return cs, err
 	}
 	if cmd.Flags().Changed("oom-score-adj") {
 		adj := f.oomScoreAdj

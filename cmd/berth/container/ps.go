@@ -175,7 +175,11 @@ func (r psRow) Command() string {
 func (r psRow) Status() string {
 	switch r.e.Status {
 	case engine.StatusRunning, engine.StatusStopping:
-		return "Up " + format.HumanDuration(r.now.Sub(r.e.StartedAt))
+		up := "Up " + format.HumanDuration(r.now.Sub(r.e.StartedAt))
+		if r.e.Health != "" {
+			up += " (" + r.e.Health + ")"
+		}
+		return up
 	case engine.StatusPaused:
 		return "Up " + format.HumanDuration(r.now.Sub(r.e.StartedAt)) + " (Paused)"
 	case engine.StatusExited:

@@ -27,7 +27,7 @@ func Register(root *cobra.Command, g *cli.Globals) {
 	for _, mk := range shared {
 		root.AddCommand(mk(g))
 	}
-	root.AddCommand(newPs(g, "ps"))
+	root.AddCommand(newPs(g, "ps"), newHealthcheck(g))
 	group := &cobra.Command{
 		Use:   "container",
 		Short: "Manage containers",
