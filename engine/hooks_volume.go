@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -132,6 +133,15 @@ func needsVolumes(cfg *ContainerConfig) bool {
 // the named and anonymous volumes the container's mounts refer to, and
 // checks that --volumes-from containers exist.
 func (r *Runtime) prepareVolumes(ctx context.Context, c *Container) error {
+	// A missing bind source is the user's mistake: say so at create time,
+	// not at the first start.
+	for _, m := range c.config.Spec.Mounts {
+		if m.Type == spec.MountBind || m.Type == "" {
+			if _, err := os.Stat(m.Source); err != nil {
+				return fmt.Errorf("%w: bind source path does not exist: %s", ErrInvalidArg, m.Source)
+			}
+		}
+	}
 	if !needsVolumes(c.config) {
 		return nil
 	}
