@@ -52,4 +52,3 @@ func (c *Container) Diff(ctx context.Context) ([]Change, error) {
 	})
 	return out, err
 }
-

@@ -175,4 +175,6 @@ func (c *Container) inspectMounts(ctx context.Context) []InspectMount {
 	return out
 }
 
-func volumeDataDir(r *Runtime, name string) string { return filepath.Join(r.volumesDir(), name, "_data") }
+func volumeDataDir(r *Runtime, name string) string {
+	return filepath.Join(r.volumesDir(), name, "_data")
+}

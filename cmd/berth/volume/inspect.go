@@ -80,4 +80,3 @@ func newExists(g *cli.Globals) *cobra.Command {
 		},
 	}
 }
-
