@@ -16,6 +16,8 @@ var (
 	ErrNoSuchArtifact  = errors.New("no such artifact")
 	ErrNoSuchPod       = errors.New("no such pod")
 	ErrNoSuchVolume    = errors.New("no such volume")
+	ErrVolumeExists    = errors.New("volume already exists")
+	ErrVolumeInUse     = errors.New("volume is being used")
 	ErrNoSuchNetwork   = errors.New("no such network")
 	ErrInvalidArg      = errors.New("invalid argument")
 	ErrTimeout         = errors.New("timed out")

@@ -62,6 +62,8 @@ type InspectState struct {
 // InspectMount is one entry of Mounts.
 type InspectMount struct {
 	Type        string   `json:"Type"`
+	Name        string   `json:"Name,omitempty"`   // volumes
+	Driver      string   `json:"Driver,omitempty"` // volumes
 	Source      string   `json:"Source"`
 	Destination string   `json:"Destination"`
 	Options     []string `json:"Options"`
@@ -155,7 +157,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 		RestartCount:   st.RestartCount,
 		Driver:         c.r.opts.StorageDriver,
 		ExecIDs:        []string{},
-		Mounts:         inspectMounts(cs.Mounts),
+		Mounts:         c.inspectMounts(ctx),
 		State: InspectState{
 			Status:     st.Status.DisplayStatus(),
 			Running:    st.Status == StatusRunning || st.Status == StatusStopping,

@@ -11,6 +11,7 @@ import (
 	"github.com/berthproject/berth/cmd/berth/container"
 	"github.com/berthproject/berth/cmd/berth/image"
 	"github.com/berthproject/berth/cmd/berth/system"
+	"github.com/berthproject/berth/cmd/berth/volume"
 	"github.com/berthproject/berth/engine"
 )
 
@@ -28,5 +29,6 @@ func main() {
 	container.Register(root, g)
 	image.Register(root, g)
 	system.Register(root, g)
+	volume.Register(root, g)
 	os.Exit(cli.Execute(root, g))
 }

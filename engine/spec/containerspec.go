@@ -32,6 +32,12 @@ type ContainerSpec struct {
 	StopTimeout *uint  `json:"stopTimeout,omitempty"` // seconds; nil = 10
 
 	Mounts []Mount `json:"mounts,omitempty"`
+	// VolumesFrom lists CTR[:ro|rw]: that container's volumes and binds
+	// are mounted here too, at the same places (--volumes-from).
+	VolumesFrom []string `json:"volumesFrom,omitempty"`
+	// ReadOnlyNoTmpfs drops the tmpfs on /run, /tmp and /var/tmp that a
+	// --read-only container gets (--read-only-tmpfs=false).
+	ReadOnlyNoTmpfs bool `json:"readOnlyNoTmpfs,omitempty"`
 
 	Terminal bool `json:"terminal,omitempty"` // -t
 	Stdin    bool `json:"stdin,omitempty"`    // -i
@@ -61,9 +67,12 @@ type ContainerSpec struct {
 	NetworkMode string `json:"networkMode,omitempty"`
 }
 
-// Mount is one bind mount requested with -v or --mount.
+// Mount is one mount requested with -v, --mount or --tmpfs.
 type Mount struct {
-	Type        string   `json:"type"` // "bind"
+	// Type is "bind" (Source: host path), "volume" (Source: volume name,
+	// "" for an anonymous volume), "tmpfs" (no Source) or "image"
+	// (Source: image reference, mounted read-only).
+	Type        string   `json:"type"`
 	Source      string   `json:"source"`
 	Destination string   `json:"destination"`
 	Options     []string `json:"options,omitempty"` // ro, rw, ...

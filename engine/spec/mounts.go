@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	rspec "github.com/opencontainers/runtime-spec/specs-go"
+
+	"github.com/berthproject/berth/internal/volume"
 )
 
 // Where RunFiles' files appear inside the container.
@@ -64,7 +66,17 @@ func buildMounts(cs *ContainerSpec, runDir string) ([]rspec.Mount, error) {
 	user := make([]rspec.Mount, 0, len(cs.Mounts))
 	taken := make(map[string]bool, len(cs.Mounts))
 	for _, m := range cs.Mounts {
-		om, err := userBind(m)
+		var om rspec.Mount
+		var err error
+		switch m.Type {
+		case MountTmpfs:
+			om = userTmpfs(m)
+		case MountVolume, MountImage:
+			// The engine resolves these into binds before generating.
+			return nil, invalidf("mount %s: %s mount was not resolved", m.Destination, m.Type)
+		default:
+			om, err = userBind(m)
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +93,7 @@ func buildMounts(cs *ContainerSpec, runDir string) ([]rspec.Mount, error) {
 		}
 	}
 	add(systemMounts(cs.Privileged)...)
-	if cs.ReadOnly {
+	if cs.ReadOnly && !cs.ReadOnlyNoTmpfs {
 		add(readOnlyTmpfs()...)
 	}
 	for _, f := range runFileTargets {
@@ -117,6 +129,8 @@ func userBind(m Mount) (rspec.Mount, error) {
 		case mountOptGroup("rprivate"):
 			propagation = o
 		case mountOptGroup("z"):
+		case -1:
+			// U, nocopy, copy: the engine acted on them already.
 		default:
 			opts = append(opts, o)
 		}
@@ -143,4 +157,101 @@ func sortMounts(ms []rspec.Mount) {
 	slices.SortStableFunc(ms, func(a, b rspec.Mount) int {
 		return depth(a.Destination) - depth(b.Destination)
 	})
+}
+
+// Mount types.
+const (
+	MountBind   = "bind"
+	MountVolume = "volume"
+	MountTmpfs  = "tmpfs"
+	MountImage  = "image"
+)
+
+// validateMountSource checks a mount's type and the source it needs.
+func validateMountSource(m Mount) error {
+	switch m.Type {
+	case "", MountBind:
+		if m.Source == "" || !path.IsAbs(m.Source) {
+			return invalidf("bind mount source %q must be an absolute path", m.Source)
+		}
+	case MountVolume:
+		if m.Source != "" {
+			if err := volume.ValidateName(m.Source); err != nil {
+				return invalidf("mount %s: %w", m.Destination, err)
+			}
+		}
+	case MountTmpfs:
+		if m.Source != "" && m.Source != "tmpfs" {
+			return invalidf("mount %s: a tmpfs mount takes no source", m.Destination)
+		}
+	case MountImage:
+		if m.Source == "" {
+			return invalidf("mount %s: an image mount needs source=IMAGE", m.Destination)
+		}
+	default:
+		return invalidf("mount %s: unsupported mount type %q (bind, volume, tmpfs, image)", m.Destination, m.Type)
+	}
+	return nil
+}
+
+// tmpfsKeys are the tmpfs options that take a value.
+var tmpfsKeys = []string{"size", "mode", "uid", "gid", "nr_inodes", "nr_blocks"}
+
+// mountOptExtra accepts the options that only some mount types have: U
+// (chown to the container's user) for binds and volumes, nocopy/copy for
+// volumes, KEY=VALUE and tmpcopyup/notmpcopyup for tmpfs.
+func mountOptExtra(m Mount, o string) (bool, error) {
+	switch m.Type {
+	case "", MountBind:
+		return o == "U", nil
+	case MountVolume:
+		return o == "U" || o == "nocopy" || o == "copy", nil
+	case MountTmpfs:
+		if o == "tmpcopyup" || o == "notmpcopyup" {
+			return true, nil
+		}
+		k, v, ok := strings.Cut(o, "=")
+		if !ok {
+			return false, nil
+		}
+		if !slices.Contains(tmpfsKeys, k) || v == "" || strings.ContainsAny(v, ",\x00") {
+			return true, invalidf("mount %s: unknown tmpfs option %q (%s=VALUE)", m.Destination, o, strings.Join(tmpfsKeys, "=, "))
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+// userTmpfs is a --tmpfs / --mount type=tmpfs mount. Like podman: rw,
+// noexec, nosuid, nodev unless said otherwise, and the image's content at
+// the destination copied in (runc's tmpcopyup) unless notmpcopyup.
+func userTmpfs(m Mount) rspec.Mount {
+	set := map[int]string{}
+	for _, d := range []string{"rw", "noexec", "nosuid", "nodev", "rprivate"} {
+		set[mountOptGroup(d)] = d
+	}
+	var extra []string
+	copyUp := true
+	for _, o := range m.Options {
+		switch g := mountOptGroup(o); {
+		case o == "notmpcopyup":
+			copyUp = false
+		case o == "tmpcopyup":
+		case g >= 0:
+			set[g] = o
+		default:
+			extra = append(extra, o)
+		}
+	}
+	opts := make([]string, 0, len(set)+len(extra)+1)
+	for g := range mountOptGroups {
+		if o, ok := set[g]; ok {
+			opts = append(opts, o)
+		}
+	}
+	opts = append(opts, extra...)
+	if copyUp {
+		opts = append(opts, "tmpcopyup")
+	}
+	return rspec.Mount{Destination: path.Clean(m.Destination), Type: "tmpfs", Source: "tmpfs", Options: opts}
 }

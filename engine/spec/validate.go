@@ -164,13 +164,8 @@ func validateUserSyntax(u string) error {
 func validateMounts(mounts []Mount) error {
 	seen := make(map[string]bool, len(mounts))
 	for _, m := range mounts {
-		switch m.Type {
-		case "", "bind":
-		default:
-			return invalidf("mount %s: unsupported mount type %q", m.Destination, m.Type)
-		}
-		if m.Source == "" || !path.IsAbs(m.Source) {
-			return invalidf("bind mount source %q must be an absolute path", m.Source)
+		if err := validateMountSource(m); err != nil {
+			return err
 		}
 		if m.Destination == "" || !path.IsAbs(m.Destination) {
 			return invalidf("mount destination %q must be an absolute path", m.Destination)
@@ -182,6 +177,12 @@ func validateMounts(mounts []Mount) error {
 		seen[dest] = true
 		used := make([]string, len(mountOptGroups))
 		for _, o := range m.Options {
+			if extra, err := mountOptExtra(m, o); extra || err != nil {
+				if err != nil {
+					return err
+				}
+				continue
+			}
 			g := mountOptGroup(o)
 			if g < 0 {
 				return invalidf("mount %s: unknown option %q", dest, o)

@@ -27,11 +27,12 @@ type createFlags struct {
 	env, envFiles, volumes, labels            []string
 	annotations, capAdd, capDrop              []string
 	securityOpts, ulimits                     []string
+	mounts, tmpfs, volumesFrom                []string
 	oomScoreAdj                               int
 	limits                                    resourceFlags
 	health                                    healthFlags
 	privileged, readOnly, interactive, tty    bool
-	rm                                        bool
+	rm, readOnlyTmpfs                         bool
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -50,7 +51,11 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.restart, "restart", "", "restart policy to record: no, on-failure[:N], always, unless-stopped")
 	fs.StringArrayVarP(&f.env, "env", "e", nil, "set environment variable KEY=VALUE (KEY alone copies it from berth's environment)")
 	fs.StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VALUE lines from a file (# comments and blank lines ignored)")
-	fs.StringArrayVarP(&f.volumes, "volume", "v", nil, "bind mount HOST-DIR:CONTAINER-DIR[:OPTIONS] (options: ro, rw, z, Z, and propagation like rshared)")
+	fs.StringArrayVarP(&f.volumes, "volume", "v", nil, "mount HOST-DIR:CONTAINER-DIR, VOLUME:CONTAINER-DIR (created when missing) or an anonymous volume CONTAINER-DIR; [:OPTIONS] ro, rw, z, Z, U, nocopy, propagation like rshared")
+	fs.StringArrayVar(&f.mounts, "mount", nil, "mount type=bind|volume|tmpfs|image,source=...,target=...[,readonly][,bind-propagation=...][,volume-nocopy][,tmpfs-size=...][,tmpfs-mode=...]")
+	fs.StringArrayVar(&f.tmpfs, "tmpfs", nil, "mount a tmpfs on CONTAINER-DIR[:OPTIONS] (options: size=, mode=, uid=, gid=, ro, noexec, ...)")
+	fs.StringArrayVar(&f.volumesFrom, "volumes-from", nil, "mount the volumes and binds of CONTAINER[:ro|rw] at the same places")
+	fs.BoolVar(&f.readOnlyTmpfs, "read-only-tmpfs", true, "with --read-only, mount tmpfs on /run, /tmp and /var/tmp")
 	fs.StringArrayVarP(&f.labels, "label", "l", nil, "set metadata label KEY=VALUE")
 	fs.StringArrayVar(&f.annotations, "annotation", nil, "add an OCI annotation KEY=VALUE to the container's runtime spec")
 	fs.StringArrayVar(&f.capAdd, "cap-add", nil, "add a Linux capability (CAP_NET_ADMIN or NET_ADMIN, ALL for every one)")
@@ -74,6 +79,7 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 		Hostname: f.hostname, StopSignal: f.stopSignal, NetworkMode: f.network,
 		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged, ReadOnly: f.readOnly,
 		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm,
+		VolumesFrom: f.volumesFrom, ReadOnlyNoTmpfs: !f.readOnlyTmpfs,
 	}
 	if cmd.Flags().Changed("entrypoint") {
 		ep, err := parseEntrypoint(f.entrypoint)
@@ -97,6 +103,9 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 		return cs, err
 	}
 	if cs.Mounts, err = parseVolumes(f.volumes); err != nil {
+		return cs, err
+	}
+	if cs.Mounts, err = parseMountFlags(cs.Mounts, f.mounts, f.tmpfs); err != nil {
 		return cs, err
 	}
 	if cs.RestartPolicy, cs.RestartRetries, err = parseRestart(f.restart); err != nil {
@@ -247,24 +256,29 @@ func keyValues(what string, list []string) (map[string]string, error) {
 	return out, nil
 }
 
-// parseVolumes reads -v HOST:CTR[:OPTS]. Named and anonymous volumes are
-// not available yet; saying so beats silently making a bind mount.
+// parseVolumes reads -v HOST:CTR[:OPTS] (a bind: HOST is absolute or
+// starts with "."), VOLUME:CTR[:OPTS] (a named volume) and -v CTR (an
+// anonymous volume).
 func parseVolumes(vols []string) ([]spec.Mount, error) {
 	var out []spec.Mount
 	for _, v := range vols {
 		parts := strings.Split(v, ":")
-		if len(parts) < 2 || len(parts) > 3 {
-			return nil, usageErr("invalid volume %q: want HOST-DIR:CONTAINER-DIR[:OPTIONS]", v)
+		if len(parts) == 1 && filepath.IsAbs(v) {
+			out = append(out, spec.Mount{Type: spec.MountVolume, Destination: v})
+			continue
+		}
+		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" {
+			return nil, usageErr("invalid volume %q: want HOST-DIR:CONTAINER-DIR[:OPTIONS], VOLUME:CONTAINER-DIR[:OPTIONS] or CONTAINER-DIR", v)
 		}
 		src, dst := parts[0], parts[1]
-		if !filepath.IsAbs(src) && !strings.HasPrefix(src, ".") {
-			return nil, usageErr("invalid volume %q: named volumes are not supported yet; give an absolute host path", v)
+		m := spec.Mount{Type: spec.MountVolume, Source: src, Destination: dst}
+		if filepath.IsAbs(src) || strings.HasPrefix(src, ".") {
+			abs, err := filepath.Abs(src)
+			if err != nil {
+				return nil, usageErr("invalid volume %q: %v", v, err)
+			}
+			m.Type, m.Source = spec.MountBind, abs
 		}
-		abs, err := filepath.Abs(src)
-		if err != nil {
-			return nil, usageErr("invalid volume %q: %v", v, err)
-		}
-		m := spec.Mount{Type: "bind", Source: abs, Destination: dst}
 		if len(parts) == 3 && parts[2] != "" {
 			m.Options = strings.Split(parts[2], ",")
 		}
