@@ -106,15 +106,3 @@ func labelsMatch(labels map[string]string, exprs []string, want bool) bool {
 	}
 	return true
 }
-
-// parseUntil reads an RFC 3339 time or a duration before now.
-func parseUntil(s string) (time.Time, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		return time.Now().Add(-d), nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("invalid until=%q: want an RFC 3339 time or a duration: %w", s, ErrInvalidArg)
-	}
-	return t, nil
-}
