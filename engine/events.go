@@ -39,8 +39,12 @@ func (c *Container) emit(status string, attrs ...string) {
 }
 
 // emitImage records an image event.
-func (r *Runtime) emitImage(status, id, name string) {
-	e := Event{Time: time.Now(), Type: "image", Status: status, ID: id, Name: name}
+func (r *Runtime) emitImage(status, id, name string) { r.emitObject("image", status, id, name) }
+
+// emitObject records an event of a non-container object (image, volume,
+// network, pod).
+func (r *Runtime) emitObject(typ, status, id, name string) {
+	e := Event{Time: time.Now(), Type: typ, Status: status, ID: id, Name: name}
 	if err := r.journal().Append(e); err != nil {
 		logWarn("recording %s event: %v", status, err)
 	}

@@ -100,6 +100,9 @@ func (r *Runtime) CreateVolume(ctx context.Context, o VolumeCreateOptions) (*Vol
 	if !created && !o.IgnoreExisting {
 		return nil, fmt.Errorf("volume with name %s already exists: %w", o.Name, ErrVolumeExists)
 	}
+	if created {
+		r.emitObject("volume", "create", "", o.Name)
+	}
 	return v, nil
 }
 
@@ -290,6 +293,7 @@ func (r *Runtime) RemoveVolume(ctx context.Context, name string, force bool) err
 	if err := v.destroy(ctx); err != nil {
 		return err
 	}
+	r.emitObject("volume", "remove", "", name)
 	return r.locks.Remove("volume-" + name)
 }
 

@@ -38,7 +38,9 @@ func TestUpdateCPUsAndUlimits(t *testing.T) {
 	e := newImageEnv(t)
 	e.Run("run", "-d", "--name", "u", "--cpus", "0.5", TestImage, "sleep", "60").Success(t)
 	id := e.Run("inspect", "--format", "{{.Id}}", "u").Success(t).Out()
-	quota := func() string { return strings.TrimSpace(readFile(t, "/sys/fs/cgroup/cpu/berth/"+id+"/cpu.cfs_quota_us")) }
+	quota := func() string {
+		return strings.TrimSpace(readFile(t, "/sys/fs/cgroup/cpu/berth/"+id+"/cpu.cfs_quota_us"))
+	}
 	if q := quota(); q != "50000" {
 		t.Errorf("cpu quota %s, want 50000", q)
 	}
