@@ -17,6 +17,9 @@ var (
 	ErrNoSuchPod       = errors.New("no such pod")
 	ErrNoSuchVolume    = errors.New("no such volume")
 	ErrNoSuchNetwork   = errors.New("no such network")
+	ErrNetworkExists   = errors.New("network already exists")
+	ErrNetworkInUse    = errors.New("network is being used")
+	ErrPortInUse       = errors.New("port is already in use")
 	ErrInvalidArg      = errors.New("invalid argument")
 	ErrTimeout         = errors.New("timed out")
 	// ErrExecNotFound and ErrExecPermission classify a container command the

@@ -19,7 +19,7 @@ import (
 var shared = []func(*cli.Globals) *cobra.Command{
 	newCreate, newRun, newStart, newStop, newKill, newRestart, newRm,
 	newInspect, newWait, newPause, newUnpause, newMount, newUmount,
-	newExport, newLogs,
+	newExport, newLogs, newPort,
 }
 
 // Register adds the container commands to root.
