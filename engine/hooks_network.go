@@ -36,7 +36,7 @@ type netRecord struct {
 	Ports []network.PortMapping `json:"ports,omitempty"`
 }
 
-func (r *Runtime) netnsDir() string              { return filepath.Join(r.opts.RunRoot, "netns") }
+func (r *Runtime) netnsDir() string               { return filepath.Join(r.opts.RunRoot, "netns") }
 func (r *Runtime) netRecordPath(id string) string { return filepath.Join(r.netnsDir(), id+".json") }
 
 func (r *Runtime) readNetRecord(id string) (*netRecord, error) {

@@ -89,5 +89,3 @@ func shortID(id string, noTrunc bool) string {
 	}
 	return id[:12]
 }
-
-
