@@ -40,6 +40,7 @@ func (r *Runtime) netDriver() *network.Driver {
 		Netavark:  network.DefaultNetavark,
 		Aardvark:  network.DefaultAardvark,
 		ConfigDir: filepath.Join(r.opts.RunRoot, "networks"),
+		HostLock:  network.DefaultHostLock,
 	}
 }
 

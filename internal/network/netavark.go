@@ -8,7 +8,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Default locations of Debian's netavark packages (notes/netavark.md §2).
@@ -26,7 +30,15 @@ type Driver struct {
 	Netavark  string
 	Aardvark  string
 	ConfigDir string
+	// HostLock is a file every berth on the host locks around netavark:
+	// bridges and iptables are host-wide, netavark 1.4.0 takes no lock of
+	// its own around them, and berths with different run roots (tests,
+	// several users of --root) share the default bridge. "" = no lock.
+	HostLock string
 }
+
+// DefaultHostLock is the host-wide netavark lock file.
+const DefaultHostLock = "/run/lock/berth-netavark.lock"
 
 // SetupInput is netavark 1.4.0's NetworkOptions (notes/netavark.md §3).
 type SetupInput struct {
@@ -122,6 +134,13 @@ func (d *Driver) run(ctx context.Context, verb, netns string, in []byte) ([]byte
 	if err := os.MkdirAll(d.ConfigDir, 0o700); err != nil {
 		return nil, err
 	}
+	if d.HostLock != "" {
+		unlock, err := flock(ctx, d.HostLock)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
+	}
 	cmd := exec.CommandContext(ctx, d.Netavark,
 		"--config", d.ConfigDir, "--rootless", "false", "--aardvark-binary", d.Aardvark,
 		verb, netns)
@@ -163,4 +182,34 @@ func oneLine(b []byte) string {
 		s = s[:i]
 	}
 	return s
+}
+
+// flock takes an exclusive lock on path, waiting until ctx ends.
+func flock(ctx context.Context, path string) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening netavark lock: %w", err)
+	}
+	for delay := time.Millisecond; ; {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for the netavark lock: %w", ctx.Err())
+		case <-time.After(delay):
+		}
+		if delay < 20*time.Millisecond {
+			delay *= 2
+		}
+	}
 }
