@@ -148,6 +148,10 @@ func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) err
 	// rootfs alive: its own mount namespace is).
 	deleted := make(chan error, 1)
 	go func() { deleted <- rt.Delete(ctx, c.config.ID, true) }()
+	// netavark's teardown (a few hundred ms of iptables calls) needs only
+	// the bind-mounted netns, not the container: it overlaps the rest.
+	netDone := make(chan error, 1)
+	go func() { netDone <- l.teardownNetwork(ctx) }()
 	t0 = time.Now()
 	serr := l.unmountStorage(ctx)
 	phase("teardown: unmount", t0)
@@ -157,7 +161,7 @@ func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) err
 	phase("teardown: storage", t0)
 	err = <-deleted
 	phase("teardown: runtime delete", t0)
-	if nerr := l.teardownNetwork(ctx); nerr != nil && serr == nil {
+	if nerr := <-netDone; nerr != nil && serr == nil {
 		serr = nerr
 	}
 	if err != nil && !errors.Is(err, oci.ErrNotExist) {

@@ -37,6 +37,9 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 			return nil, err
 		}
 	}
+	if err := r.checkNetworks(ctx, &cs); err != nil {
+		return nil, err
+	}
 	img, imgCfg, err := r.resolveImage(ctx, cs.Image)
 	if err != nil {
 		return nil, err

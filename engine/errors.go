@@ -19,6 +19,9 @@ var (
 	ErrVolumeExists    = errors.New("volume already exists")
 	ErrVolumeInUse     = errors.New("volume is being used")
 	ErrNoSuchNetwork   = errors.New("no such network")
+	ErrNetworkExists   = errors.New("network already exists")
+	ErrNetworkInUse    = errors.New("network is being used")
+	ErrPortInUse       = errors.New("port is already in use")
 	ErrInvalidArg      = errors.New("invalid argument")
 	ErrTimeout         = errors.New("timed out")
 	// ErrExecNotFound and ErrExecPermission classify a container command the

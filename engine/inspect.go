@@ -40,6 +40,7 @@ type InspectData struct {
 	Mounts          []InspectMount    `json:"Mounts"`
 	Config          InspectConfig     `json:"Config"`
 	HostConfig      InspectHostConfig `json:"HostConfig"`
+	NetworkSettings NetworkSettings   `json:"NetworkSettings"`
 }
 
 // InspectState is the State block of inspect.
@@ -186,7 +187,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 			OpenStdin:   cs.Stdin,
 		},
 		HostConfig: InspectHostConfig{
-			NetworkMode:    firstNonEmpty(cs.NetworkMode, "none"),
+			NetworkMode:    spec.NetworkModeOf(cs),
 			RestartPolicy:  RestartPolicy{Name: cs.RestartPolicy, MaximumRetryCount: cs.RestartRetries},
 			AutoRemove:     cs.Remove,
 			CapAdd:         nonNil(cs.CapAdd),
@@ -209,6 +210,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 	if rt, err := c.r.ociRuntime(ctx); err == nil {
 		d.OCIRuntime = rt.Name()
 	}
+	d.NetworkSettings = c.networkSettings(ctx)
 	return d, nil
 }
 

@@ -88,6 +88,7 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 		return err
 	}
 	t0 := time.Now()
+	defer l.closePortFiles()
 	if err := l.prepareBundle(ctx); err != nil {
 		return err
 	}
@@ -108,9 +109,11 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 		Stdin:         c.config.Spec.Stdin,
 		ExitCommand:   c.r.cleanupCommand(id),
 		ExitDelay:     exitDelay(opts),
+		ExtraFiles:    l.portFiles,
 	})
 	if err != nil {
 		l.unmountStorage(context.WithoutCancel(ctx))
+		_ = l.teardownNetwork(context.WithoutCancel(ctx))
 		c.state.Error = err.Error()
 		c.saveState(context.WithoutCancel(ctx))
 		return classifyRuntimeErr(err)

@@ -18,6 +18,8 @@ import (
 // type, not a flag, says "already locked".
 type Locked struct {
 	c *Container
+	// portFiles are the host ports setupNetwork reserved, handed to conmon.
+	portFiles []*os.File
 }
 
 // Container returns the handle, for reading config and state.

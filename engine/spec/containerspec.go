@@ -62,9 +62,27 @@ type ContainerSpec struct {
 
 	Healthcheck *Healthcheck `json:"healthcheck,omitempty"` // --health-*; Test ["NONE"] disables
 
-	// NetworkMode is "none" or "host" for now ("" means none until
-	// networking lands).
+	// NetworkMode is "bridge" ("" means bridge too), "none", "host",
+	// "container:NAME-OR-ID" or "ns:PATH".
 	NetworkMode string `json:"networkMode,omitempty"`
+	// Networks are the networks a bridge-mode container joins, in order
+	// (eth0, eth1, ...); empty means the default network.
+	Networks []string `json:"networks,omitempty"`
+	// NetworkAliases are extra DNS names on every network (--network-alias).
+	NetworkAliases []string `json:"networkAliases,omitempty"`
+	// StaticIPs (--ip, --ip6) and StaticMAC (--mac-address) apply to the
+	// first network.
+	StaticIPs []string `json:"staticIPs,omitempty"`
+	StaticMAC string   `json:"staticMac,omitempty"`
+	// Ports are -p values, parsed by the engine at start; PublishAll (-P)
+	// publishes every port the image EXPOSEs on a random host port.
+	Ports      []string `json:"ports,omitempty"`
+	PublishAll bool     `json:"publishAll,omitempty"`
+	DNSServers []string `json:"dnsServers,omitempty"` // --dns
+	DNSSearch  []string `json:"dnsSearch,omitempty"`  // --dns-search ("." = none)
+	DNSOptions []string `json:"dnsOptions,omitempty"` // --dns-option
+	AddHosts   []string `json:"addHosts,omitempty"`   // --add-host NAME:IP
+	NoHosts    bool     `json:"noHosts,omitempty"`    // --no-hosts: keep the image's /etc/hosts
 }
 
 // Mount is one mount requested with -v, --mount or --tmpfs.

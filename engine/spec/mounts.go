@@ -97,6 +97,9 @@ func buildMounts(cs *ContainerSpec, runDir string) ([]rspec.Mount, error) {
 		add(readOnlyTmpfs()...)
 	}
 	for _, f := range runFileTargets {
+		if f.file == "hosts" && cs.NoHosts {
+			continue
+		}
 		add(rspec.Mount{
 			Destination: f.dest,
 			Type:        "bind",

@@ -96,9 +96,9 @@ func runFiles(cs *ContainerSpec, id, imageID, engineVersion string, hf hostFiles
 	}
 
 	return map[string][]byte{
-		"hosts":         hostsFile(cs, hostname, hostHosts),
+		"hosts":         addHosts(hostsFile(cs, hostname, hostHosts), cs),
 		"hostname":      []byte(hostname + "\n"),
-		"resolv.conf":   resolv,
+		"resolv.conf":   resolvOverrides(resolv, cs),
 		".containerenv": containerEnv(cs, id, imageID, engineVersion),
 	}, nil
 }

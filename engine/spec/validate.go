@@ -28,8 +28,9 @@ const (
 
 // Network modes understood so far.
 const (
-	NetworkNone = "none"
-	NetworkHost = "host"
+	NetworkNone   = "none"
+	NetworkHost   = "host"
+	NetworkBridge = "bridge"
 )
 
 // maxHostname is the kernel's HOST_NAME_MAX.
@@ -107,10 +108,8 @@ func (s *ContainerSpec) Validate() error {
 	if err := s.validateRestart(); err != nil {
 		return err
 	}
-	switch s.NetworkMode {
-	case "", NetworkNone, NetworkHost:
-	default:
-		return invalidf("unsupported network mode %q (supported: none, host)", s.NetworkMode)
+	if err := s.validateNetwork(); err != nil {
+		return err
 	}
 	if _, err := normalizeCaps(s.CapAdd); err != nil {
 		return fmt.Errorf("cap-add: %w", err)

@@ -60,7 +60,12 @@ func TestValidate(t *testing.T) {
 
 		{name: "network none", mod: func(s *ContainerSpec) { s.NetworkMode = "none" }},
 		{name: "network host", mod: func(s *ContainerSpec) { s.NetworkMode = "host" }},
-		{name: "network bridge", mod: func(s *ContainerSpec) { s.NetworkMode = "bridge" }, wantErr: true},
+		{name: "network bridge", mod: func(s *ContainerSpec) { s.NetworkMode = "bridge" }},
+		{name: "network container", mod: func(s *ContainerSpec) { s.NetworkMode = "container:abc" }},
+		{name: "network ns", mod: func(s *ContainerSpec) { s.NetworkMode = "ns:/run/netns/x" }},
+		{name: "network unknown mode", mod: func(s *ContainerSpec) { s.NetworkMode = "slirp4netns" }, wantErr: true},
+		{name: "network none with ports", mod: func(s *ContainerSpec) { s.NetworkMode = "none"; s.Ports = []string{"80"} }, wantErr: true},
+		{name: "bad add-host", mod: func(s *ContainerSpec) { s.AddHosts = []string{"nohost"} }, wantErr: true},
 
 		{name: "caps forms", mod: func(s *ContainerSpec) {
 			s.CapAdd = []string{"NET_ADMIN", "cap_sys_admin", "Cap_Net_Raw", "ALL"}

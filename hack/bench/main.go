@@ -130,7 +130,7 @@ func run(ctx context.Context, cfg config) (int, error) {
 // measureEngine takes every figure but the pull, on one store.
 func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 	names := []string{"run --rm --network none true", "create", "start", "rm -f",
-		fmt.Sprintf("ps -a (%d containers)", cfg.psCtrs), "images"}
+		fmt.Sprintf("ps -a (%d containers)", cfg.psCtrs), "images", "run --rm true (default bridge)"}
 	if err := e.load(ctx, cfg.archive, image); err != nil {
 		figs := make([]*figure, len(names))
 		for i, n := range names {
@@ -145,8 +145,16 @@ func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 			return d, err
 		}))
 
+	// The same on each engine's default bridge network: netns, veth,
+	// addresses and firewall rules through netavark, set up and torn down.
+	bridgeFig := newFigure(names[6], e.name, latency(ctx, cfg,
+		func() (time.Duration, error) {
+			d, _, err := e.run(ctx, "run", "--rm", image, "true")
+			return d, err
+		}))
+
 	create, start, rm := lifecycle(ctx, e, cfg.lifecycle)
-	figs := []*figure{runFig,
+	figs := []*figure{runFig, bridgeFig,
 		newRateFigure(names[1], e.name, create),
 		newRateFigure(names[2], e.name, start),
 		newRateFigure(names[3], e.name, rm)}

@@ -67,6 +67,9 @@ type CreateOptions struct {
 	// sets it, so the exit command does not race it; KillConmon then ends
 	// the delayed command with conmon's process group.
 	ExitDelay uint
+	// ExtraFiles are kept open by conmon until the container exits (the
+	// engine's reserved host ports); the runtime's init closes them.
+	ExtraFiles []*os.File
 }
 
 // Created reports a container in runtime state "created".
@@ -228,7 +231,7 @@ func (r *Runtime) runConmon(ctx context.Context, o CreateOptions, ociLog string)
 	cmd := exec.Command(r.conmon, r.conmonArgs(o, ociLog)...)
 	cmd.Dir = o.Bundle // conmon also drops an "oom" file in its cwd
 	// ExtraFiles[i] is fd 3+i in conmon.
-	cmd.ExtraFiles = []*os.File{syncW, startR}
+	cmd.ExtraFiles = append([]*os.File{syncW, startR}, o.ExtraFiles...)
 	cmd.Env = append(conmonEnv(os.Environ()), "_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// conmon reports option errors on stderr before it forks; the monitor

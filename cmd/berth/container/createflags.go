@@ -22,7 +22,7 @@ import (
 // container; from there engine/spec.Generate writes the OCI spec.
 type createFlags struct {
 	name, workdir, user, entrypoint, hostname string
-	stopSignal, network, restart              string
+	stopSignal, restart                       string
 	stopTimeout                               uint
 	env, envFiles, volumes, labels            []string
 	annotations, capAdd, capDrop              []string
@@ -33,6 +33,7 @@ type createFlags struct {
 	health                                    healthFlags
 	privileged, readOnly, interactive, tty    bool
 	rm, readOnlyTmpfs                         bool
+	net                                       netFlags
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -45,9 +46,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.hostname, "hostname", "h", "", "container host name (default: the short container ID)")
 	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal that stops the container (default: the image's STOPSIGNAL, else SIGTERM)")
 	fs.UintVar(&f.stopTimeout, "stop-timeout", 10, "seconds to wait after the stop signal before SIGKILL")
-	fs.StringVar(&f.network, "network", "", "network mode: none or host (default none; bridge networks are not available yet)")
-	fs.StringVar(&f.network, "net", "", "alias for --network")
-	_ = fs.MarkHidden("net")
+	f.net.register(fs)
 	fs.StringVar(&f.restart, "restart", "", "restart policy to record: no, on-failure[:N], always, unless-stopped")
 	fs.StringArrayVarP(&f.env, "env", "e", nil, "set environment variable KEY=VALUE (KEY alone copies it from berth's environment)")
 	fs.StringArrayVar(&f.envFiles, "env-file", nil, "read KEY=VALUE lines from a file (# comments and blank lines ignored)")
@@ -76,7 +75,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.ContainerSpec, error) {
 	cs := engine.ContainerSpec{
 		Name: f.name, Image: args[0], Command: args[1:], WorkDir: f.workdir, User: f.user,
-		Hostname: f.hostname, StopSignal: f.stopSignal, NetworkMode: f.network,
+		Hostname: f.hostname, StopSignal: f.stopSignal,
 		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged, ReadOnly: f.readOnly,
 		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm,
 		VolumesFrom: f.volumesFrom, ReadOnlyNoTmpfs: !f.readOnlyTmpfs,
@@ -130,6 +129,9 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 	if cmd.Flags().Changed("oom-score-adj") {
 		adj := f.oomScoreAdj
 		cs.OOMScoreAdj = &adj
+	}
+	if err := f.net.apply(&cs); err != nil {
+		return cs, err
 	}
 	return cs, nil
 }

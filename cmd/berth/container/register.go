@@ -19,7 +19,7 @@ import (
 var shared = []func(*cli.Globals) *cobra.Command{
 	newCreate, newRun, newStart, newStop, newKill, newRestart, newRm,
 	newInspect, newWait, newPause, newUnpause, newMount, newUmount,
-	newExport, newLogs, newUpdate, newStats, newRename, newCp, newDiff,
+	newExport, newLogs, newUpdate, newStats, newRename, newCp, newDiff, newPort,
 }
 
 // Register adds the container commands to root.

@@ -1,0 +1,67 @@
+package container
+
+import (
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/berthproject/berth/engine"
+	"github.com/berthproject/berth/engine/spec"
+)
+
+// netFlags are the network flags of create and run.
+type netFlags struct {
+	networks, aliases, ips, dns, dnsSearch, dnsOpts []string
+	addHosts, publish                               []string
+	mac                                             string
+	publishAll, noHosts                             bool
+}
+
+func (f *netFlags) register(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&f.networks, "network", nil, "connect to networks: bridge (the default network), NAME (repeatable: --network a --network b), none, host, container:NAME, ns:PATH")
+	fs.StringArrayVar(&f.networks, "net", nil, "alias for --network")
+	_ = fs.MarkHidden("net")
+	fs.StringArrayVar(&f.aliases, "network-alias", nil, "add a DNS alias for the container on its networks")
+	fs.StringArrayVar(&f.ips, "ip", nil, "static IPv4 address on the first network")
+	fs.StringArrayVar(&f.ips, "ip6", nil, "static IPv6 address on the first network")
+	fs.StringVar(&f.mac, "mac-address", "", "static MAC address on the first network")
+	fs.StringArrayVar(&f.dns, "dns", nil, "DNS server for the container (with name resolution on: aardvark-dns's upstream)")
+	fs.StringArrayVar(&f.dnsSearch, "dns-search", nil, `DNS search domain ("." for none)`)
+	fs.StringArrayVar(&f.dnsOpts, "dns-option", nil, "resolv.conf option, e.g. ndots:2")
+	fs.StringArrayVar(&f.addHosts, "add-host", nil, "add HOST:IP to /etc/hosts")
+	fs.BoolVar(&f.noHosts, "no-hosts", false, "do not write /etc/hosts: keep the image's")
+	fs.StringArrayVarP(&f.publish, "publish", "p", nil, "publish ports: [[IP:][HOSTPORT]:]CONTAINERPORT[/PROTO], ranges like 8000-8005:8000-8005, IPv6 as [ADDR]:HOSTPORT:PORT")
+	fs.BoolVarP(&f.publishAll, "publish-all", "P", false, "publish every port the image EXPOSEs on a random host port")
+}
+
+// apply fills the network fields of cs. A network mode (none, host,
+// container:, ns:) stands alone; anything else names networks.
+func (f *netFlags) apply(cs *engine.ContainerSpec) error {
+	for _, v := range f.networks {
+		for _, n := range strings.Split(v, ",") {
+			switch {
+			case n == spec.NetworkNone, n == spec.NetworkHost,
+				strings.HasPrefix(n, spec.NetworkContainerPrefix), strings.HasPrefix(n, spec.NetworkNSPrefix):
+				if len(f.networks) > 1 || strings.Contains(v, ",") {
+					return usageErr("--network %s cannot be combined with other networks", n)
+				}
+				cs.NetworkMode = n
+			case n == spec.NetworkBridge || n == "private" || n == "default":
+				cs.NetworkMode = spec.NetworkBridge
+				if len(f.networks) > 1 {
+					cs.Networks = append(cs.Networks, engine.DefaultNetwork)
+				}
+			case n == "":
+				return usageErr("--network must not be empty")
+			default:
+				cs.NetworkMode = spec.NetworkBridge
+				cs.Networks = append(cs.Networks, n)
+			}
+		}
+	}
+	cs.NetworkAliases, cs.StaticIPs, cs.StaticMAC = f.aliases, f.ips, f.mac
+	cs.DNSServers, cs.DNSSearch, cs.DNSOptions = f.dns, f.dnsSearch, f.dnsOpts
+	cs.AddHosts, cs.NoHosts = f.addHosts, f.noHosts
+	cs.Ports, cs.PublishAll = f.publish, f.publishAll
+	return nil
+}

@@ -1,0 +1,308 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/berthproject/berth/internal/network"
+	"github.com/berthproject/berth/internal/state"
+)
+
+// Network is a network definition (see internal/network).
+type Network = network.Network
+
+// NetworkCreateOptions are what `network create` asks for.
+type NetworkCreateOptions = network.CreateOptions
+
+// The default network: created on first use, like podman's "podman"
+// network, but on its own bridge and a subnet podman does not use
+// (10.88.0.0/16), so both engines can share a host. Like podman's and
+// docker's default networks it does not resolve container names.
+const (
+	DefaultNetwork       = "berth"
+	defaultBridge        = "berth0"
+	defaultSubnet        = "10.89.0.0/24"
+	objNetwork           = "network"
+	networksLock         = "networks"
+	networkLockPrefix    = "network-"
+	userBridgePrefix     = "berth"
+	maxBridgeNameCounter = 10000
+)
+
+func (r *Runtime) netDriver() *network.Driver {
+	return &network.Driver{
+		Netavark:  network.DefaultNetavark,
+		Aardvark:  network.DefaultAardvark,
+		ConfigDir: filepath.Join(r.opts.RunRoot, "networks"),
+		HostLock:  network.DefaultHostLock,
+	}
+}
+
+func decodeNetwork(o state.Object) (*Network, error) {
+	n := new(Network)
+	if err := json.Unmarshal(o.Data, n); err != nil {
+		return nil, fmt.Errorf("network %s: corrupt definition: %w", o.Name, err)
+	}
+	return n, nil
+}
+
+// LookupNetwork finds a network by name, ID or unique ID prefix.
+func (r *Runtime) LookupNetwork(ctx context.Context, ref string) (*Network, error) {
+	o, err := r.db.LookupObject(ctx, objNetwork, ref)
+	if errors.Is(err, state.ErrNotFound) {
+		if ref == DefaultNetwork {
+			return r.defaultNetwork(ctx)
+		}
+		return nil, fmt.Errorf("unable to find network with name or ID %s: %w", ref, ErrNoSuchNetwork)
+	}
+	if errors.Is(err, state.ErrAmbiguous) {
+		return nil, fmt.Errorf("network %s: %w", ref, ErrAmbiguous)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeNetwork(o)
+}
+
+// Networks lists every network, the default one included, oldest first.
+func (r *Runtime) Networks(ctx context.Context) ([]*Network, error) {
+	if _, err := r.LookupNetwork(ctx, DefaultNetwork); err != nil {
+		return nil, err
+	}
+	objs, err := r.db.Objects(ctx, objNetwork)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Network, 0, len(objs))
+	for _, o := range objs {
+		n, err := decodeNetwork(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// defaultNetwork creates the default network the first time it is needed.
+func (r *Runtime) defaultNetwork(ctx context.Context) (*Network, error) {
+	n, err := r.CreateNetwork(ctx, NetworkCreateOptions{
+		Name: DefaultNetwork, Interface: defaultBridge, Subnets: []string{defaultSubnet}, NoDNS: true,
+	})
+	if errors.Is(err, state.ErrExists) {
+		o, err := r.db.LookupObject(ctx, objNetwork, DefaultNetwork)
+		if err != nil {
+			return nil, err
+		}
+		return decodeNetwork(o)
+	}
+	return n, err
+}
+
+// CreateNetwork validates and stores a new network. Nothing is set up on
+// the host until a container joins it: netavark makes the bridge then.
+func (r *Runtime) CreateNetwork(ctx context.Context, o NetworkCreateOptions) (*Network, error) {
+	lk, err := r.locks.Lock(ctx, networksLock)
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Unlock()
+	existing, err := r.db.Objects(ctx, objNetwork)
+	if err != nil {
+		return nil, err
+	}
+	var taken []netip.Prefix
+	bridges := map[string]bool{}
+	for _, obj := range existing {
+		if obj.Name == o.Name {
+			return nil, fmt.Errorf("network name %s already used: %w", o.Name, ErrNetworkExists)
+		}
+		n, err := decodeNetwork(obj)
+		if err != nil {
+			return nil, err
+		}
+		taken = append(taken, n.Prefixes()...)
+		bridges[n.Interface] = true
+	}
+	if o.Name != DefaultNetwork {
+		// The default network's subnet stays reserved before it exists.
+		taken = append(taken, netip.MustParsePrefix(defaultSubnet))
+	}
+	taken = append(taken, network.HostRoutes(o.Interface)...)
+	if o.Interface != "" && bridges[o.Interface] {
+		return nil, fmt.Errorf("%w: interface name %s is already used by another network", ErrInvalidArg, o.Interface)
+	}
+	bridge := ""
+	for i := 1; i < maxBridgeNameCounter && bridge == ""; i++ {
+		if b := fmt.Sprintf("%s%d", userBridgePrefix, i); !bridges[b] && !network.LinkExists(b) {
+			bridge = b
+		}
+	}
+	id, err := newID()
+	if err != nil {
+		return nil, err
+	}
+	n, err := network.Build(o, id, time.Now(), taken, bridge)
+	if err != nil {
+		return nil, netErr(err)
+	}
+	data, err := json.Marshal(n)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.db.AddObject(ctx, state.Object{Kind: objNetwork, ID: n.ID, Name: n.Name, Created: n.Created, Data: data}); err != nil {
+		if errors.Is(err, state.ErrExists) {
+			return nil, fmt.Errorf("network name %s already used: %w: %w", o.Name, ErrNetworkExists, err)
+		}
+		return nil, err
+	}
+	return n, nil
+}
+
+// netErr classifies internal/network's errors.
+func netErr(err error) error {
+	switch {
+	case errors.Is(err, network.ErrInvalid), errors.Is(err, network.ErrOverlap), errors.Is(err, network.ErrIPInUse):
+		return fmt.Errorf("%w: %w", ErrInvalidArg, err)
+	case errors.Is(err, network.ErrPortInUse):
+		var pe *network.PortInUseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("cannot publish host port %s: %w", pe.Addr, ErrPortInUse)
+		}
+		return fmt.Errorf("%w: %w", ErrPortInUse, err)
+	}
+	return err
+}
+
+// updateNetwork re-reads network id under its lock, applies fn and saves
+// the result. A network removed meanwhile wraps ErrNoSuchNetwork.
+func (r *Runtime) updateNetwork(ctx context.Context, id string, fn func(*Network) (changed bool, err error)) error {
+	lk, err := r.locks.Lock(ctx, networkLockPrefix+id)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	return r.updateNetworkLocked(ctx, id, fn)
+}
+
+func (r *Runtime) updateNetworkLocked(ctx context.Context, id string, fn func(*Network) (bool, error)) error {
+	o, err := r.db.LookupObject(ctx, objNetwork, id)
+	if errors.Is(err, state.ErrNotFound) {
+		return fmt.Errorf("network %s: %w", id, ErrNoSuchNetwork)
+	}
+	if err != nil {
+		return err
+	}
+	n, err := decodeNetwork(o)
+	if err != nil {
+		return err
+	}
+	changed, err := fn(n)
+	if err != nil || !changed {
+		return err
+	}
+	data, err := json.Marshal(n)
+	if err != nil {
+		return err
+	}
+	return r.db.SetObjectData(ctx, objNetwork, n.ID, data)
+}
+
+// NetworkRemoveOptions tune RemoveNetwork.
+type NetworkRemoveOptions struct {
+	Force bool // remove the containers that use it first
+}
+
+// RemoveNetwork deletes a network. Containers using it (in any state)
+// block the removal unless Force, which removes them.
+func (r *Runtime) RemoveNetwork(ctx context.Context, ref string, opts NetworkRemoveOptions) error {
+	n, err := r.LookupNetwork(ctx, ref)
+	if err != nil {
+		return err
+	}
+	users, err := r.networkUsers(ctx, n.Name)
+	if err != nil {
+		return err
+	}
+	if len(users) > 0 && !opts.Force {
+		return fmt.Errorf("network %s is used by %d container(s) (%s): %w", n.Name, len(users), users[0].Name(), ErrNetworkInUse)
+	}
+	for _, c := range users {
+		if err := c.Remove(ctx, RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
+			return err
+		}
+	}
+	lk, err := r.locks.Lock(ctx, networkLockPrefix+n.ID)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
+	if err := r.db.RemoveObject(ctx, objNetwork, n.ID); err != nil {
+		return err
+	}
+	// The bridge goes with the last container (netavark removes it); one
+	// left by a crash of an older berth is removed here as a courtesy.
+	if n.Driver == network.DriverBridge {
+		network.RemoveIdle(ctx, n.Name, n.Interface)
+	}
+	return r.locks.Remove(networkLockPrefix + n.ID)
+}
+
+// networkUsers returns the containers configured to join network name.
+func (r *Runtime) networkUsers(ctx context.Context, name string) ([]*Container, error) {
+	recs, err := r.db.Containers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Container
+	for _, rec := range recs {
+		c, err := decodeContainer(r, rec)
+		if err != nil {
+			continue
+		}
+		atts, err := c.attachments(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if slices.ContainsFunc(atts, func(a NetworkAttachment) bool { return a.Network == name }) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// PruneNetworks removes every network no container uses, except the
+// default one, and returns their names.
+func (r *Runtime) PruneNetworks(ctx context.Context, keep func(*Network) bool) ([]string, error) {
+	nets, err := r.Networks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, n := range nets {
+		if n.Name == DefaultNetwork || (keep != nil && keep(n)) {
+			continue
+		}
+		users, err := r.networkUsers(ctx, n.Name)
+		if err != nil {
+			return removed, err
+		}
+		if len(users) > 0 {
+			continue
+		}
+		if err := r.RemoveNetwork(ctx, n.ID, NetworkRemoveOptions{}); err != nil && !errors.Is(err, ErrNetworkInUse) {
+			return removed, err
+		}
+		removed = append(removed, n.Name)
+	}
+	return removed, nil
+}
+
+// PortMapping is a published port range (see internal/network).
+type PortMapping = network.PortMapping
