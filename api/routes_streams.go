@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 
@@ -97,18 +98,16 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	if tty {
 		ct = rawStreamType
 	}
-	// Everything that can fail with a proper status happens before the
-	// hijack; afterwards the client only sees the stream end.
+	// The attachment is made before the response goes out: a client that
+	// starts the container once it has the response (docker run) must not
+	// race the connection to conmon. Output waits for the hijack.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
-	hj, err := hijack(w, r, ct)
-	if err != nil {
-		return err
-	}
-	defer hj.conn.Close()
-	var stdout, stderr io.Writer = hj.conn, hj.conn
+	out := &lateWriter{ready: make(chan struct{})}
+	defer out.open(nil) // unblocks writers if the hijack never happens
+	var stdout, stderr io.Writer = out, out
 	if !tty {
-		stdout, stderr = newMuxWriters(hj.conn, nil)
+		stdout, stderr = newMuxWriters(out, nil)
 	}
 	if !wantOut {
 		stdout = io.Discard
@@ -116,22 +115,45 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	if !wantErr {
 		stderr = io.Discard
 	}
-	if replay {
-		c.Logs(ctx, engine.LogOptions{Tail: -1}, func(l engine.LogLine) error {
-			return engine.WriteLogLine(stdout, stderr, l, false)
-		})
-	}
-	if !stream {
-		return nil
-	}
 	// The client's side: stdin when asked for. EOF is only the end of
 	// stdin (the docker CLI half-closes at once when it sends none); a
 	// client that hung up is noticed by a failed read or the next write of
 	// output, which ends the attachment.
 	var stdin io.Reader
 	pr, pw := io.Pipe()
+	defer pw.Close()
 	if wantIn {
 		stdin = pr
+	}
+	var att *engine.Attachment
+	if stream {
+		att, err = c.AttachStreams(ctx, engine.Streams{Stdin: stdin, Stdout: stdout, Stderr: stderr})
+		if errors.Is(err, engine.ErrExecNotFound) || errors.Is(err, engine.ErrExecPermission) {
+			// The runtime refused the command while preparing the
+			// container: the start that follows reports it (docker's CLI
+			// turns that into exit code 127 or 126).
+			att, err = nil, nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	hj, err := hijack(w, r, ct)
+	if err != nil {
+		if att != nil {
+			att.Close()
+		}
+		return err
+	}
+	defer hj.conn.Close()
+	out.open(hj.conn)
+	if replay {
+		c.Logs(ctx, engine.LogOptions{Tail: -1}, func(l engine.LogLine) error {
+			return engine.WriteLogLine(stdout, stderr, l, false)
+		})
+	}
+	if att == nil {
+		return nil
 	}
 	go func() {
 		_, err := io.Copy(pw, hj.br)
@@ -143,16 +165,32 @@ func (s *Server) attachContainer(w http.ResponseWriter, r *http.Request) error {
 	if !wantIn {
 		go io.Copy(io.Discard, pr)
 	}
-	att, err := c.AttachStreams(ctx, engine.Streams{Stdin: stdin, Stdout: stdout, Stderr: stderr})
-	if err != nil {
-		// The status line is sent; the error goes out as stream text.
-		logrus.Debugf("api: attach to %s: %v", c.Name(), err)
-		io.WriteString(stderr, "Error: "+err.Error()+"\n")
-		return nil
-	}
 	defer att.Close()
 	if err := att.Wait(); err != nil && ctx.Err() == nil {
 		logrus.Debugf("api: attach to %s ended: %v", c.Name(), err)
 	}
 	return nil
+}
+
+// lateWriter blocks writes until open gives it the connection (nil: the
+// connection never came, writes fail).
+type lateWriter struct {
+	ready chan struct{}
+	once  sync.Once
+	w     io.Writer
+}
+
+func (l *lateWriter) open(w io.Writer) {
+	l.once.Do(func() {
+		l.w = w
+		close(l.ready)
+	})
+}
+
+func (l *lateWriter) Write(p []byte) (int, error) {
+	<-l.ready
+	if l.w == nil {
+		return 0, io.ErrClosedPipe
+	}
+	return l.w.Write(p)
 }
