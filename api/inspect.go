@@ -149,8 +149,10 @@ func inspectResponse(d *engine.InspectData) *container.InspectResponse {
 			CapDrop:        d.HostConfig.CapDrop,
 			Privileged:     d.HostConfig.Privileged,
 			ReadonlyRootfs: d.HostConfig.ReadonlyRootfs,
-			LogConfig:      container.LogConfig{Type: "k8s-file", Config: map[string]string{}},
-			Annotations:    d.Config.Annotations,
+			// The logs endpoint serves berth's k8s-file logs; clients (the
+			// Python SDK's run) only read logs from drivers they know.
+			LogConfig:   container.LogConfig{Type: "json-file", Config: map[string]string{}},
+			Annotations: d.Config.Annotations,
 		},
 		Mounts: []container.MountPoint{},
 		NetworkSettings: &container.NetworkSettings{
