@@ -147,9 +147,16 @@ func startDocker(t *testing.T, s *apiService, args ...string) *Proc {
 // runCmd runs a helper program (not the engine) and returns its Result.
 func runCmd(t *testing.T, name string, args ...string) *Result {
 	t.Helper()
+	return runCmdStdin(t, "", name, args...)
+}
+
+// runCmdStdin is runCmd with stdin.
+func runCmdStdin(t *testing.T, stdin, name string, args ...string) *Result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

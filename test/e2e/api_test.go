@@ -32,6 +32,12 @@ func TestAPIDockerRunForeground(t *testing.T) {
 	// stdin reaches the container and its end closes the container's stdin.
 	s.dockerWith(t, strings.NewReader("from stdin\n"), "run", "--rm", "-i", TestImage, "cat").
 		Success(t).StdoutIs(t, "from stdin")
+	// -it: a terminal inside, typed input reaches the shell (script(1)
+	// gives the docker CLI the terminal it insists on).
+	if _, err := exec.LookPath("script"); err == nil {
+		r := runCmdStdin(t, "typed\n", "script", "-qec", "DOCKER_HOST=unix://"+s.sock+" docker run -it --rm "+TestImage+" sh -c 'tty; read x; echo got $x; exit 5'", "/dev/null").Exit(t, 5)
+		r.StdoutContains(t, "/dev/pts/0", "got typed")
+	}
 	// Commands the runtime cannot execute: docker's 127 and 126.
 	s.docker(t, "run", "--rm", TestImage, "/no/such/binary").Exit(t, 127)
 	s.docker(t, "run", "--rm", TestImage, "/etc/passwd").Exit(t, 126)
