@@ -87,7 +87,7 @@ func (s *Server) info(w http.ResponseWriter, r *http.Request) error {
 		ContainersStopped: i.Store.ContainersStopped,
 		Images:            i.Store.ImagesTotal,
 		Driver:            i.Store.GraphDriverName,
-		DriverStatus:      [][2]string{{"Backing Filesystem", "extfs"}},
+		DriverStatus:      [][2]string{},
 		SystemTime:        time.Now().Format(time.RFC3339Nano),
 		LoggingDriver:     "k8s-file",
 		CgroupDriver:      "cgroupfs",

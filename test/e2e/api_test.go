@@ -3,11 +3,13 @@ package e2e
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -219,6 +221,25 @@ func TestAPIIdleExit(t *testing.T) {
 	if _, err := os.Stat(sock); !os.IsNotExist(err) {
 		t.Errorf("socket left behind: %v", err)
 	}
+	// tcp://127.0.0.1:PORT serves the same API.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	tcp := e.Start("system", "service", "--time", "0", "tcp://"+addr)
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", addr)
+		if err == nil {
+			c.Close()
+		}
+		return err == nil
+	})
+	r := runCmd(t, "docker", "-H", "tcp://"+addr, "version", "--format", "{{.Server.APIVersion}}")
+	r.Success(t).StdoutIs(t, "1.57")
+	tcp.Signal(t, syscall.SIGTERM)
+	tcp.Wait(t).Success(t)
 	// A bad URI is a usage error.
 	e.Run("system", "service", "ftp://x").Exit(t, 125).StderrContains(t, "unix:///PATH or tcp://HOST:PORT")
 }
