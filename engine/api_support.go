@@ -171,7 +171,9 @@ func (c *Container) StartDetached(ctx context.Context) (alreadyRunning bool, err
 		}
 		return l.Start(ctx)
 	})
-	if err != nil && !errors.Is(err, ErrNoSuchCtr) {
+	// A container in a state that cannot start (paused, being removed) was
+	// not touched: only a failed start attempt removes it.
+	if err != nil && !errors.Is(err, ErrNoSuchCtr) && !errors.Is(err, ErrCtrStateInvalid) {
 		err = c.r.removeAfterFailure(ctx, c, err)
 	}
 	return alreadyRunning, err

@@ -66,6 +66,14 @@ func TestAPIVersionsAndErrors(t *testing.T) {
 	s.expect(t, "POST", "/containers/c1/wait", "", 200, `"StatusCode":137`)
 	s.expect(t, "GET", "/containers/json?all=1&filters="+`{"name":["c1"]}`, "", 200, id)
 	s.expect(t, "DELETE", "/containers/"+id[:12], "", 204)
+
+	// Starting a paused --rm container is a conflict that leaves it alone.
+	s.expect(t, "POST", "/containers/create?name=c2", `{"Image":"`+TestImage+`","Cmd":["sleep","30"],"HostConfig":{"AutoRemove":true}}`, 201)
+	s.expect(t, "POST", "/containers/c2/start", "", 204)
+	s.expect(t, "POST", "/containers/c2/pause", "", 204)
+	s.expect(t, "POST", "/containers/c2/start", "", 409)
+	s.expect(t, "GET", "/containers/c2/json", "", 200, `"Status":"paused"`)
+	s.expect(t, "DELETE", "/containers/c2?force=1", "", 204)
 	s.expect(t, "DELETE", "/containers/"+id[:12], "", 404)
 }
 
