@@ -42,10 +42,18 @@ func (r *Runtime) ContainerExists(ctx context.Context, ref string) (bool, error)
 	return err == nil, err
 }
 
+// PruneReport says what PruneContainers removed.
+type PruneReport struct {
+	Removed []string // IDs
+	Space   int64    // bytes of writable layers freed
+}
+
 // PruneContainers removes every stopped container matching the filters
-// (until=TIME-or-duration, label=KEY[=VALUE], label!=...) and returns
-// their IDs. Errors on one container do not stop the others.
-func (r *Runtime) PruneContainers(ctx context.Context, filters []string) ([]string, error) {
+// (until=TIME-or-duration, label=KEY[=VALUE], label!=...). Errors on one
+// container do not stop the others; a container that starts meanwhile is
+// skipped.
+func (r *Runtime) PruneContainers(ctx context.Context, filters []string) (PruneReport, error) {
+	var rep PruneReport
 	var until time.Time
 	var labels, notLabels []string
 	for _, f := range filters {
@@ -54,7 +62,7 @@ func (r *Runtime) PruneContainers(ctx context.Context, filters []string) ([]stri
 		case ok && k == "until":
 			t, err := parseUntil(v)
 			if err != nil {
-				return nil, err
+				return rep, err
 			}
 			until = t
 		case ok && k == "label":
@@ -62,14 +70,13 @@ func (r *Runtime) PruneContainers(ctx context.Context, filters []string) ([]stri
 		case ok && k == "label!":
 			notLabels = append(notLabels, v)
 		default:
-			return nil, fmt.Errorf("invalid prune filter %q: use until=, label= or label!=: %w", f, ErrInvalidArg)
+			return rep, fmt.Errorf("invalid prune filter %q: use until=, label= or label!=: %w", f, ErrInvalidArg)
 		}
 	}
 	all, err := r.AllContainers(ctx)
 	if err != nil {
-		return nil, err
+		return rep, err
 	}
-	var removed []string
 	var errs []error
 	for _, c := range all {
 		c.applyExitFile()
@@ -84,15 +91,30 @@ func (r *Runtime) PruneContainers(ctx context.Context, filters []string) ([]stri
 		if !labelsMatch(lbl, labels, true) || !labelsMatch(lbl, notLabels, false) {
 			continue
 		}
+		size := c.layerSize(ctx)
 		if err := c.Remove(ctx, RemoveOptions{}); err != nil {
-			if !errors.Is(err, ErrNoSuchCtr) {
+			if !errors.Is(err, ErrNoSuchCtr) && !errors.Is(err, ErrCtrStateInvalid) {
 				errs = append(errs, err)
 			}
 			continue
 		}
-		removed = append(removed, c.config.ID)
+		rep.Removed = append(rep.Removed, c.config.ID)
+		rep.Space += size
 	}
-	return removed, errors.Join(errs...)
+	return rep, errors.Join(errs...)
+}
+
+// layerSize is the container's writable layer size, 0 when unknown.
+func (c *Container) layerSize(ctx context.Context) int64 {
+	st, _, err := c.r.storage(ctx)
+	if err != nil {
+		return 0
+	}
+	rw, _, err := st.Size(ctx, c.config.ID)
+	if err != nil {
+		return 0
+	}
+	return rw
 }
 
 // labelsMatch: with want, every expression must match; without, none may.

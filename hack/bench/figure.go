@@ -9,6 +9,7 @@ import (
 type figure struct {
 	name    string
 	unit    string // "ms" (lower is better) or "/s" (higher is better)
+	stat    string // what value is, when not the median ("p99")
 	results map[string]result
 }
 
@@ -54,6 +55,9 @@ func mergeFigures(figs, more []*figure) []*figure {
 func (f *figure) label() string {
 	if f.unit == "/s" {
 		return f.name + " (containers/s)"
+	}
+	if f.stat != "" {
+		return f.name + " (" + f.stat + ")"
 	}
 	return f.name + " (median)"
 }

@@ -116,6 +116,7 @@ func run(ctx context.Context, cfg config) (int, error) {
 			return 1, ctx.Err()
 		}
 	}
+	figs = mergeFigures(figs, measureAPI(ctx, engines, cfg))
 	figs = mergeFigures(figs, measurePull(ctx, engines, cfg))
 
 	printFigures(os.Stdout, figs, engines)

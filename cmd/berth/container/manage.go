@@ -67,8 +67,8 @@ label=KEY[=VALUE], label!=KEY[=VALUE].`,
 			if err != nil {
 				return err
 			}
-			ids, err := rt.PruneContainers(ctx, filters)
-			for _, id := range ids {
+			rep, err := rt.PruneContainers(ctx, filters)
+			for _, id := range rep.Removed {
 				fmt.Println(id)
 			}
 			if err != nil {

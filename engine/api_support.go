@@ -1,0 +1,273 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/berthproject/berth/internal/oci"
+)
+
+// Engine operations that the Docker API service needs in a shape the CLI
+// does not: attach before start as a separate request, wait conditions,
+// start that honours --rm on failure, terminal resize, prune, image
+// archives as streams. They are general: any program driving the engine
+// the way the Docker API does can use them.
+
+// WaitCondition says what WaitFor waits for (docker's wait conditions).
+type WaitCondition string
+
+const (
+	// WaitNotRunning returns at once for a container that does not run.
+	WaitNotRunning WaitCondition = "not-running"
+	// WaitNextExit waits for the exit that follows the next start when the
+	// container does not run now.
+	WaitNextExit WaitCondition = "next-exit"
+	// WaitRemoved waits until the container is removed.
+	WaitRemoved WaitCondition = "removed"
+)
+
+// ParseWaitCondition accepts docker's names; "" is not-running.
+func ParseWaitCondition(s string) (WaitCondition, error) {
+	switch WaitCondition(s) {
+	case "", WaitNotRunning:
+		return WaitNotRunning, nil
+	case WaitNextExit, WaitRemoved:
+		return WaitCondition(s), nil
+	}
+	return "", fmt.Errorf("invalid wait condition %q: use not-running, next-exit or removed: %w", s, ErrInvalidArg)
+}
+
+// statusPoll is how often a wait re-reads the database while the container
+// has no process whose exit file could be watched (configured, exited).
+const statusPoll = 50 * time.Millisecond
+
+// WaitFor blocks until cond holds and returns the exit code of the exit
+// it saw (or of the last exit). The exit is learnt from conmon's exit file
+// (inotify); after it, the waiter does the exit cleanup itself (the same
+// Cleanup conmon's exit command runs, applying --rm) so that a client
+// waiting for "removed" is not left waiting for that command. The
+// container vanishing while a "removed" wait runs is success.
+func (c *Container) WaitFor(ctx context.Context, cond WaitCondition) (int, error) {
+	if err := c.peek(ctx); err != nil {
+		return -1, err
+	}
+	code := c.state.ExitCode
+	startedAt := c.state.StartedAt
+	gone := func(err error) (int, error) {
+		if cond == WaitRemoved && errors.Is(err, ErrNoSuchCtr) {
+			return code, nil
+		}
+		return code, err
+	}
+	if cond == WaitNotRunning && !c.state.running() {
+		return code, nil
+	}
+	// Wait for a process to watch, unless a "removed" wait finds the
+	// container already done with.
+	for {
+		st := c.state.Status
+		if c.state.running() || st == StatusCreated {
+			break
+		}
+		if cond == WaitRemoved && st == StatusExited && startedAt.Equal(c.state.StartedAt) {
+			break // no new run to wait for: just the removal
+		}
+		if st == StatusExited && !startedAt.Equal(c.state.StartedAt) {
+			break // it ran and exited between two looks
+		}
+		if cond == WaitRemoved && st == StatusRemoving {
+			break
+		}
+		if err := sleepCtx(ctx, statusPoll); err != nil {
+			return code, err
+		}
+		if err := c.peek(ctx); err != nil {
+			return gone(err)
+		}
+	}
+	ranAgain := c.state.Status == StatusExited && !startedAt.Equal(c.state.StartedAt)
+	if c.state.running() || c.state.Status == StatusCreated || ranAgain {
+		var err error
+		if code, err = c.waitExitFile(ctx); err != nil {
+			return gone(err)
+		}
+		if err := c.Reap(ctx); err != nil && !errors.Is(err, ErrNoSuchCtr) && !errors.Is(err, ErrCtrStateInvalid) {
+			return code, err
+		}
+	}
+	if cond != WaitRemoved {
+		return code, nil
+	}
+	for {
+		if err := c.peek(ctx); err != nil {
+			return gone(err)
+		}
+		if err := sleepCtx(ctx, statusPoll); err != nil {
+			return code, err
+		}
+	}
+}
+
+// waitExitFile waits for conmon's exit file. It looks at the database now
+// and then, because a container removed meanwhile never gets one.
+func (c *Container) waitExitFile(ctx context.Context) (int, error) {
+	for {
+		wctx, cancel := context.WithTimeout(ctx, time.Second)
+		code, err := oci.WaitExitFile(wctx, c.r.exitDir(), c.config.ID)
+		cancel()
+		if err == nil {
+			return code, nil
+		}
+		if ctx.Err() != nil {
+			return -1, ctx.Err()
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return -1, err
+		}
+		if err := c.peek(ctx); err != nil {
+			return -1, err
+		}
+		if c.state.Status == StatusConfigured || c.state.Status == StatusRemoving {
+			return c.state.ExitCode, nil // stopped before it ever ran
+		}
+	}
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Reap does for an exited container what conmon's exit command does
+// (Cleanup: release runtime state and mount, apply --rm), in this process.
+// Harmless when that command ran already or runs later.
+func (c *Container) Reap(ctx context.Context) error {
+	return c.Batch(context.WithoutCancel(ctx), func(l *Locked) error {
+		if c.state.running() {
+			return nil // restarted meanwhile
+		}
+		return l.Cleanup(ctx)
+	})
+}
+
+// StartDetached starts the container unless it runs already (reported as
+// alreadyRunning, docker's 304). When the start fails, a container created
+// with --rm is removed, as `run` does.
+func (c *Container) StartDetached(ctx context.Context) (alreadyRunning bool, err error) {
+	err = c.Batch(ctx, func(l *Locked) error {
+		if c.state.Status == StatusRunning {
+			alreadyRunning = true
+			return nil
+		}
+		return l.Start(ctx)
+	})
+	// A container in a state that cannot start (paused, being removed) was
+	// not touched: only a failed start attempt removes it.
+	if err != nil && !errors.Is(err, ErrNoSuchCtr) && !errors.Is(err, ErrCtrStateInvalid) {
+		err = c.r.removeAfterFailure(ctx, c, err)
+	}
+	return alreadyRunning, err
+}
+
+// AttachStreams connects s to the container's stdio. A container that is
+// not created yet is initialised first (with its exit command delayed, as
+// for an attached run), so that a Start that follows as a separate call
+// misses no output: conmon forwards only what it reads while a client is
+// connected. Stdin is forwarded when the container has one (-i or -t).
+// The attachment ends when the container exits or it is closed.
+func (c *Container) AttachStreams(ctx context.Context, s Streams) (*Attachment, error) {
+	var att *Attachment
+	err := c.Batch(ctx, func(l *Locked) error {
+		switch c.state.Status {
+		case StatusConfigured, StatusExited:
+			if err := l.init(ctx, initOptions{attached: true}); err != nil {
+				return err
+			}
+		case StatusCreated, StatusRunning, StatusPaused:
+		default:
+			return c.invalidState("attach to it")
+		}
+		a, err := oci.AttachOutput(ctx, c.r.bundleDir(c.config.ID), s.Stdout, s.Stderr)
+		if err != nil {
+			return err
+		}
+		if s.Stdin != nil && (c.config.Spec.Stdin || c.config.Spec.Terminal) {
+			go a.SendStdin(s.Stdin)
+		}
+		att = &Attachment{a: a}
+		return nil
+	})
+	return att, err
+}
+
+// ResizeTTY sets the terminal size of a container created with a
+// terminal. For a container without one it does nothing, as docker does.
+func (c *Container) ResizeTTY(ctx context.Context, height, width uint16) error {
+	if err := c.peek(ctx); err != nil {
+		return err
+	}
+	if !c.config.Spec.Terminal {
+		return nil
+	}
+	if !c.state.running() && c.state.Status != StatusCreated {
+		return fmt.Errorf("container %s is %s, cannot resize its terminal: %w", c.config.Name, c.state.Status, ErrCtrStateInvalid)
+	}
+	if err := oci.Resize(c.r.bundleDir(c.config.ID), height, width); err != nil {
+		return fmt.Errorf("%w: %w", ErrRuntime, err)
+	}
+	return nil
+}
+
+// LoadImageFrom loads the image archive read from rd (docker-archive,
+// oci-archive, possibly compressed), staged in a temporary file.
+func (r *Runtime) LoadImageFrom(ctx context.Context, rd io.Reader) ([]string, error) {
+	f, err := os.CreateTemp("", "berth-load-*.tar")
+	if err != nil {
+		return nil, fmt.Errorf("staging image archive: %w", err)
+	}
+	defer os.Remove(f.Name())
+	_, err = io.Copy(f, rd)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading image archive: %w", err)
+	}
+	return r.LoadImage(ctx, f.Name())
+}
+
+// SaveImagesTo writes the images refs name, in one docker-archive (format
+// "" or "docker-archive") or oci-archive, to w. The archive is built in a
+// temporary file first, so an unknown image fails before a byte is sent.
+func (r *Runtime) SaveImagesTo(ctx context.Context, refs []string, format string, w io.Writer) error {
+	_, imgs, err := r.storage(ctx)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "berth-save-")
+	if err != nil {
+		return fmt.Errorf("staging image archive: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := dir + "/archive.tar"
+	if err := imgs.Save(ctx, refs, format, path); err != nil {
+		return fmt.Errorf("saving %v: %w", refs, mapImageErr(err))
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(w, f)
+	return err
+}
