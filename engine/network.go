@@ -95,7 +95,8 @@ func (r *Runtime) defaultNetwork(ctx context.Context) (*Network, error) {
 	n, err := r.CreateNetwork(ctx, NetworkCreateOptions{
 		Name: DefaultNetwork, Interface: defaultBridge, Subnets: []string{defaultSubnet}, NoDNS: true,
 	})
-	if errors.Is(err, state.ErrExists) {
+	// Concurrent first uses race to create it: the losers use the winner's.
+	if errors.Is(err, state.ErrExists) || errors.Is(err, ErrNetworkExists) {
 		o, err := r.db.LookupObject(ctx, objNetwork, DefaultNetwork)
 		if err != nil {
 			return nil, err

@@ -88,3 +88,26 @@ func TestRebootResetsRunningContainers(t *testing.T) {
 	e.Run("rm", "-f", "survivor").Success(t)
 	assertNoLeftovers(t, e)
 }
+
+// Several first commands at once on a fresh root all succeed: lazily made
+// shared objects (the default network, the store) are created once.
+func TestParallelFirstRuns(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	const n = 4
+	var wg sync.WaitGroup
+	results := make([]*Result, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			results[i] = e.Run("run", "--rm", TestImage, "true")
+		}(i)
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.ExitCode != 0 {
+			t.Errorf("run %d: exit %d: %s", i, r.ExitCode, r.Stderr)
+		}
+	}
+}
