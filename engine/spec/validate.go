@@ -110,7 +110,13 @@ func (s *ContainerSpec) Validate() error {
 	switch s.NetworkMode {
 	case "", NetworkNone, NetworkHost:
 	default:
+		if _, ok := JoinTarget(s.NetworkMode); ok {
+			break
+		}
 		return invalidf("unsupported network mode %q (supported: none, host)", s.NetworkMode)
+	}
+	if err := s.validateNamespaceModes(); err != nil {
+		return err
 	}
 	if _, err := normalizeCaps(s.CapAdd); err != nil {
 		return fmt.Errorf("cap-add: %w", err)
