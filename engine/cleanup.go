@@ -140,6 +140,9 @@ func (l *Locked) teardownRuntime(ctx context.Context, killConmon bool) error {
 
 func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) error {
 	c := l.c
+	if err := l.releaseShm(); err != nil {
+		logWarn("%v", err) // a leftover tmpfs costs nothing; the next teardown retries
+	}
 	rt, err := c.r.ociRuntime(ctx)
 	if err != nil {
 		return err

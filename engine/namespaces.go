@@ -42,6 +42,12 @@ func (r *Runtime) resolveNamespaceRefs(ctx context.Context, cs *ContainerSpec) e
 			}
 			// The hostname is the joined namespace's; the run files say so.
 			cs.Hostname = spec.Hostname(&target.config.Spec, target.ID())
+		case spec.NSIPC:
+			switch target.config.Spec.IPCMode {
+			case spec.NSModeShareable, spec.NSModeHost:
+			default:
+				return fmt.Errorf("the IPC namespace of container %s is not shareable: create it with --ipc shareable (or put both in a pod): %w", target.Name(), ErrInvalidArg)
+			}
 		case spec.NSNetwork:
 			if len(cs.Ports) > 0 {
 				return fmt.Errorf("ports cannot be published by a container that joins the network of container %s: publish them on that container (or its pod): %w", target.Name(), ErrInvalidArg)
@@ -121,10 +127,16 @@ func (l *Locked) resolveJoins(ctx context.Context) (nsJoins, error) {
 			j.paths = map[string]string{}
 		}
 		j.paths[kind] = path
-		if kind == spec.NSIPC {
+		if kind == spec.NSIPC && path != spec.JoinHost {
 			// /dev/shm is a tmpfs per IPC namespace by convention: share
-			// the joined container's, seen through its root.
-			j.shm = fmt.Sprintf("/proc/%d/root/dev/shm", pid)
+			// the joined container's (see namespaces_shm.go).
+			j.shm = c.r.shmDir(id)
+		}
+	}
+	if c.config.Spec.IPCMode == spec.NSModeShareable {
+		var err error
+		if j.shm, err = l.setupShm(); err != nil {
+			return j, err
 		}
 	}
 	return j, nil

@@ -174,6 +174,9 @@ func infraSpec(cfg *PodConfig) ContainerSpec {
 		NetworkMode: cfg.NetworkMode, Ports: cfg.Ports, DNSServers: cfg.DNSServers,
 		AddHosts: cfg.AddHosts, PIDMode: cfg.PIDMode,
 	}
+	if slices.Contains(cfg.Share, spec.NSIPC) {
+		cs.IPCMode = spec.NSModeShareable
+	}
 	if slices.Contains(cfg.Share, spec.NSCgroup) {
 		cs.CgroupNSMode = spec.NSModePrivate
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/berthproject/berth/cmd/berth/cli"
 	"github.com/berthproject/berth/cmd/berth/container"
 	"github.com/berthproject/berth/cmd/berth/image"
+	"github.com/berthproject/berth/cmd/berth/pod"
 	"github.com/berthproject/berth/cmd/berth/system"
 	"github.com/berthproject/berth/cmd/berth/volume"
 	"github.com/berthproject/berth/engine"
@@ -30,5 +31,6 @@ func main() {
 	image.Register(root, g)
 	system.Register(root, g)
 	volume.Register(root, g)
+	pod.Register(root, g)
 	os.Exit(cli.Execute(root, g))
 }

@@ -22,6 +22,10 @@ const (
 const (
 	NSModePrivate     = "private"
 	NSModeHost        = "host"
+	// NSModeShareable (--ipc shareable, docker's mode) is a private IPC
+	// namespace whose /dev/shm lives on the host, so that containers
+	// joining the namespace can mount the same /dev/shm.
+	NSModeShareable = "shareable"
 	NSContainerPrefix = "container:"
 	// JoinHost is the Env.JoinNamespaces value meaning "the host's
 	// namespace": the joined container shares the host's, so the joiner
@@ -93,8 +97,12 @@ func (s *ContainerSpec) validateNamespaceModes() error {
 		}
 		switch mode {
 		case "", NSModeHost, NSModePrivate:
+		case NSModeShareable:
+			if kind != NSIPC {
+				return invalidf("invalid %s %q: only --ipc can be shareable", flags[kind], mode)
+			}
 		default:
-			return invalidf("invalid %s %q: want host, private or container:NAME", flags[kind], mode)
+			return invalidf("invalid %s %q: want host, private, container:NAME (or, for --ipc, shareable)", flags[kind], mode)
 		}
 		if kind == NSUser && mode == NSModePrivate {
 			return invalidf("--userns private is not supported: berth does not create user namespaces yet (host and container:NAME work)")
