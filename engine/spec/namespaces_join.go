@@ -20,12 +20,12 @@ const (
 
 // Namespace modes of --ipc, --pid, --uts, --userns and --cgroupns.
 const (
-	NSModePrivate     = "private"
-	NSModeHost        = "host"
+	NSModePrivate = "private"
+	NSModeHost    = "host"
 	// NSModeShareable (--ipc shareable, docker's mode) is a private IPC
 	// namespace whose /dev/shm lives on the host, so that containers
 	// joining the namespace can mount the same /dev/shm.
-	NSModeShareable = "shareable"
+	NSModeShareable   = "shareable"
 	NSContainerPrefix = "container:"
 	// JoinHost is the Env.JoinNamespaces value meaning "the host's
 	// namespace": the joined container shares the host's, so the joiner
