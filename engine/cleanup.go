@@ -77,10 +77,16 @@ func (l *Locked) cleanupExited(ctx context.Context) error {
 type RemoveOptions struct {
 	Force   bool // kill a running container first
 	Volumes bool // also remove anonymous volumes (none exist yet)
+	Depend  bool // first remove the containers that join this one's namespaces
 }
 
 // Remove deletes the container and everything it owns.
 func (c *Container) Remove(ctx context.Context, opts RemoveOptions) error {
+	if opts.Depend {
+		if err := c.removeDependents(ctx, opts); err != nil {
+			return err
+		}
+	}
 	return c.Batch(ctx, func(l *Locked) error { return l.Remove(ctx, opts) })
 }
 
@@ -93,6 +99,11 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 	if c.state.running() && !opts.Force {
 		return fmt.Errorf("cannot remove container %s as it is %s - running or paused containers cannot be removed without force: %w",
 			id, c.state.Status, ErrCtrStateInvalid)
+	}
+	if c.state.Status != StatusRemoving {
+		if err := l.checkRemovable(ctx); err != nil {
+			return err
+		}
 	}
 	c.state.Status = StatusRemoving
 	l.disarmHealthTimer()
@@ -129,6 +140,9 @@ func (l *Locked) teardownRuntime(ctx context.Context, killConmon bool) error {
 
 func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) error {
 	c := l.c
+	if err := l.releaseShm(); err != nil {
+		logWarn("%v", err) // a leftover tmpfs costs nothing; the next teardown retries
+	}
 	rt, err := c.r.ociRuntime(ctx)
 	if err != nil {
 		return err

@@ -19,14 +19,15 @@ type ContainerSpec = spec.ContainerSpec
 // defaultStopTimeout is docker's and podman's default grace period.
 const defaultStopTimeout uint = 10
 
-// NewContainer creates a container from cs: validated, recorded in the
+// newContainer creates a container from cs: validated, recorded in the
 // database (state configured) and given its storage layer. Nothing runs yet.
+// NewContainer (pod_create.go) resolves the pod and joined namespaces first.
 //
 // Order matters for crash safety: the database row comes first, so a
 // process killed at any later point leaves a container that `rm -f` knows
 // about and can remove completely; storage never holds a layer that no
 // container row refers to.
-func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Container, error) {
+func (r *Runtime) newContainer(ctx context.Context, cs ContainerSpec) (*Container, error) {
 	t0 := time.Now()
 	defer phase("create", t0)
 	if err := cs.Validate(); err != nil {

@@ -39,3 +39,11 @@ func (e stoppedError) Error() string { return e.msg }
 func (e stoppedError) Is(target error) bool {
 	return target == ErrCtrStopped || target == ErrCtrStateInvalid
 }
+
+// Pod and namespace-sharing errors (issue #8).
+var (
+	ErrPodExists       = errors.New("pod already exists")
+	ErrPodStateInvalid = errors.New("pod state improper")
+	// ErrCtrHasDependents: other containers join this one's namespaces.
+	ErrCtrHasDependents = errors.New("container has dependent containers")
+)

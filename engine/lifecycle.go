@@ -169,6 +169,10 @@ func (l *Locked) prepareBundle(ctx context.Context) error {
 	if cs.Mounts, err = l.resolveMounts(ctx); err != nil {
 		return err
 	}
+	joins, err := l.resolveJoins(ctx)
+	if err != nil {
+		return err
+	}
 	netns, err := l.setupNetwork(ctx)
 	if err != nil {
 		return err
@@ -178,8 +182,11 @@ func (l *Locked) prepareBundle(ctx context.Context) error {
 		ID:          id,
 		RootFS:      rootfs,
 		RunDir:      bundle,
-		CgroupsPath: "/berth/" + id,
+		CgroupsPath: c.cgroupPath(),
 		NetNSPath:   netns,
+		// Namespaces joined with --ipc/--pid/... container:X or a pod.
+		JoinNamespaces: joins.paths,
+		ShmDir:         joins.shm,
 	})
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidArg, err)

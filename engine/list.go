@@ -38,6 +38,8 @@ type ListEntry struct {
 	Mounts     []string
 	SizeRw     int64
 	SizeRootFs int64
+	Pod        string // pod ID, "" outside pods
+	PodName    string
 }
 
 // ListContainers returns the containers matching opts, newest first, from
@@ -55,6 +57,10 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]ListE
 	if err := f.resolveRefs(all); err != nil {
 		return nil, err
 	}
+	podNames, err := r.podNames(ctx, f)
+	if err != nil {
+		return nil, err
+	}
 	var out []ListEntry
 	for i := len(all) - 1; i >= 0; i-- {
 		c := all[i]
@@ -65,7 +71,9 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]ListE
 		if !f.match(c) {
 			continue
 		}
-		out = append(out, c.listEntry())
+		e := c.listEntry()
+		e.PodName = podNames[e.Pod]
+		out = append(out, e)
 		if opts.Last > 0 && len(out) == opts.Last {
 			break
 		}
@@ -97,6 +105,7 @@ func (c *Container) listEntry() ListEntry {
 		ExitCode: c.state.ExitCode, Exited: c.state.Exited, StartedAt: c.state.StartedAt,
 		FinishedAt: c.state.FinishedAt, Labels: mergeLabels(img.Labels, c.config.Spec.Labels),
 		PID: c.state.PID, Restarts: c.state.RestartCount, Health: healthStatus(c), AutoRemove: c.config.Spec.Remove,
+		Pod: c.config.Spec.Pod,
 	}
 	for _, m := range c.config.Spec.Mounts {
 		e.Mounts = append(e.Mounts, m.Destination)
@@ -128,7 +137,7 @@ type ContainerFilter struct {
 
 var filterKeys = map[string]bool{
 	"id": true, "name": true, "label": true, "status": true, "exited": true,
-	"ancestor": true, "before": true, "since": true,
+	"ancestor": true, "before": true, "since": true, "pod": true,
 }
 
 var validStatuses = map[string]bool{
@@ -242,6 +251,8 @@ func (f *ContainerFilter) matchOne(c *Container, k, v string) bool {
 		return c.config.ImageID == v || strings.HasPrefix(c.config.ImageID, v) ||
 			c.config.ImageName == v || strings.HasSuffix(c.config.ImageName, "/"+v) ||
 			strings.HasSuffix(c.config.ImageName, "/"+v+":latest")
+	case "pod":
+		return c.config.Spec.Pod != "" && c.config.Spec.Pod == v
 	case "before":
 		return c.config.Created.Before(f.before)
 	case "since":

@@ -38,7 +38,7 @@ func (c *Container) Stats(ctx context.Context, prev *Stats) (*Stats, error) {
 		return nil, fmt.Errorf("container %s is %s: stats need a running container: %w",
 			c.config.Name, c.state.Status.DisplayStatus(), ErrCtrStateInvalid)
 	}
-	u, err := cgroups.Read("/berth/" + c.config.ID)
+	u, err := cgroups.Read(c.cgroupPath())
 	if err != nil {
 		return nil, fmt.Errorf("reading cgroup of %s: %w", c.config.Name, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/berthproject/berth/cmd/berth/container"
 	"github.com/berthproject/berth/cmd/berth/image"
 	"github.com/berthproject/berth/cmd/berth/network"
+	"github.com/berthproject/berth/cmd/berth/pod"
 	"github.com/berthproject/berth/cmd/berth/system"
 	"github.com/berthproject/berth/cmd/berth/volume"
 	"github.com/berthproject/berth/engine"
@@ -32,5 +33,6 @@ func main() {
 	system.Register(root, g)
 	volume.Register(root, g)
 	network.Register(root, g)
+	pod.Register(root, g)
 	os.Exit(cli.Execute(root, g))
 }

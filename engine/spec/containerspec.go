@@ -83,6 +83,23 @@ type ContainerSpec struct {
 	DNSOptions []string `json:"dnsOptions,omitempty"` // --dns-option
 	AddHosts   []string `json:"addHosts,omitempty"`   // --add-host NAME:IP
 	NoHosts    bool     `json:"noHosts,omitempty"`    // --no-hosts: keep the image's /etc/hosts
+
+	// Namespace modes (see namespaces_join.go): "" or "private" (the
+	// default), "host", or "container:ID" to join that container's
+	// namespace (--ipc, --pid, --uts, --userns, --cgroupns). The engine
+	// stores container references as full IDs.
+	IPCMode      string `json:"ipcMode,omitempty"`
+	PIDMode      string `json:"pidMode,omitempty"`
+	UTSMode      string `json:"utsMode,omitempty"`
+	UserNSMode   string `json:"userNSMode,omitempty"`
+	CgroupNSMode string `json:"cgroupNSMode,omitempty"`
+	// Pod is the ID of the pod the container belongs to; PodInfra marks
+	// the pod's infra container, which owns the shared namespaces.
+	Pod      string `json:"pod,omitempty"`
+	PodInfra bool   `json:"podInfra,omitempty"`
+	// CgroupParent is the cgroup the container's cgroup is made under
+	// ("" = /berth); a pod's containers live under /berth/pod-<id>.
+	CgroupParent string `json:"cgroupParent,omitempty"`
 }
 
 // Mount is one mount requested with -v, --mount or --tmpfs.

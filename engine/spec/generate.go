@@ -27,6 +27,13 @@ type Env struct {
 	RunDir      string // per-container run dir holding the RunFiles files
 	CgroupsPath string // e.g. "/berth/<id>" (cgroupfs style), set into linux.cgroupsPath
 	NetNSPath   string // "" = new private netns (mode none); ignored for host mode
+	// JoinNamespaces maps a namespace kind (ipc, pid, uts, user, cgroup,
+	// network) to the path of a namespace to join, or to "host" for the
+	// host's; network is used only when NetNSPath is empty.
+	JoinNamespaces map[string]string
+	// ShmDir, when set, is bind-mounted at /dev/shm instead of a private
+	// tmpfs: the /dev/shm of the IPC namespace the container joins.
+	ShmDir string
 }
 
 // defaultPath is the PATH a container gets when the image sets none.
@@ -177,6 +184,9 @@ func Generate(ctx context.Context, cs *ContainerSpec, img *ImageConfig, env Env)
 	}
 	if !shareUTS {
 		s.Hostname = hostname
+	}
+	if err := applyNamespaceModes(s, cs, env); err != nil {
+		return nil, err
 	}
 	if !cs.Privileged {
 		s.Linux.MaskedPaths = slices.Clone(maskedPaths)

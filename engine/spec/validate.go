@@ -111,6 +111,9 @@ func (s *ContainerSpec) Validate() error {
 	if err := s.validateNetwork(); err != nil {
 		return err
 	}
+	if err := s.validateNamespaceModes(); err != nil {
+		return err
+	}
 	if _, err := normalizeCaps(s.CapAdd); err != nil {
 		return fmt.Errorf("cap-add: %w", err)
 	}

@@ -34,6 +34,8 @@ type createFlags struct {
 	privileged, readOnly, interactive, tty    bool
 	rm, readOnlyTmpfs                         bool
 	net                                       netFlags
+	// namespace sharing and pods (pods.md)
+	pod, ipc, pid, uts, userns, cgroupns string
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -69,6 +71,12 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep the container's stdin open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "give the container a pseudo-terminal")
 	fs.BoolVar(&f.rm, "rm", false, "remove the container (and its logs) when it exits")
+	fs.StringVar(&f.pod, "pod", "", "run the container in pod NAME (new:NAME creates the pod); it joins the namespaces the pod shares")
+	fs.StringVar(&f.ipc, "ipc", "", "IPC namespace: private (default), shareable (others may join it), host, or container:NAME to join a shareable one (and its /dev/shm)")
+	fs.StringVar(&f.pid, "pid", "", "PID namespace: private (default), host, or container:NAME to see that container's processes")
+	fs.StringVar(&f.uts, "uts", "", "UTS namespace (hostname): private (default), host, or container:NAME")
+	fs.StringVar(&f.userns, "userns", "", "user namespace: host (default) or container:NAME")
+	fs.StringVar(&f.cgroupns, "cgroupns", "", "cgroup namespace: host (default), private, or container:NAME")
 }
 
 // toSpec builds the ContainerSpec for IMAGE [COMMAND [ARG...]].
@@ -79,6 +87,7 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged, ReadOnly: f.readOnly,
 		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm,
 		VolumesFrom: f.volumesFrom, ReadOnlyNoTmpfs: !f.readOnlyTmpfs,
+		Pod: f.pod, IPCMode: f.ipc, PIDMode: f.pid, UTSMode: f.uts, UserNSMode: f.userns, CgroupNSMode: f.cgroupns,
 	}
 	if cmd.Flags().Changed("entrypoint") {
 		ep, err := parseEntrypoint(f.entrypoint)

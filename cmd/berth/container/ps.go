@@ -18,11 +18,12 @@ const psDefaultFormat = "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.Created}}\t
 
 var psHeaders = map[string]string{
 	"ID": "CONTAINER ID", "Created": "CREATED", "RunningFor": "CREATED", "CreatedAt": "CREATED AT",
-	"Names": "NAMES", "Size": "SIZE",
+	"Names": "NAMES", "Size": "SIZE", "Pod": "POD ID", "PodName": "PODNAME",
 }
 
 type psOptions struct {
 	all, quiet, noTrunc, size, latest bool
+	pod                               bool
 	last                              int
 	filters                           []string
 	format                            string
@@ -39,12 +40,12 @@ func newPs(g *cli.Globals, use string) *cobra.Command {
 Filters (--filter KEY=VALUE, repeatable; the same key ORs, different keys
 AND): id, name (regular expression), label (KEY or KEY=VALUE), status
 (created, running, paused, exited, stopping), exited (exit code),
-ancestor (image), before and since (a container).
+ancestor (image), before and since (a container), pod (name or ID).
 
 --format takes a Go template over the fields .ID .Image .ImageID .Command
 .Created .CreatedAt .RunningFor .Status .State .ExitCode .Names .Labels
-.Label "key" .Ports .Mounts .Size .Pid .Restarts .AutoRemove, "table ..." for a
-table with headers, or "json".`,
+.Label "key" .Ports .Mounts .Size .Pid .Restarts .AutoRemove .Pod .PodName,
+"table ..." for a table with headers, or "json".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runPs(cmd, g, &o)
@@ -59,6 +60,7 @@ table with headers, or "json".`,
 	fl.IntVarP(&o.last, "last", "n", -1, "show the n most recently created containers (all states)")
 	fl.StringArrayVarP(&o.filters, "filter", "f", nil, "filter output with KEY=VALUE (see above)")
 	fl.StringVar(&o.format, "format", "", `format output: a Go template, "table TEMPLATE" or "json"`)
+	fl.BoolVarP(&o.pod, "pod", "p", false, "show the pod ID and name of each container")
 	return cmd
 }
 
@@ -95,6 +97,9 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	def := psDefaultFormat
 	if o.size {
 		def += "\t{{.Size}}"
+	}
+	if o.pod {
+		def += "\t{{.Pod}}\t{{.PodName}}"
 	}
 	f, err := format.New(o.format, def, psHeaders)
 	if err != nil {
@@ -140,6 +145,8 @@ func (r psRow) Restarts() int    { return r.e.Restarts }
 func (r psRow) ExitCode() int    { return r.e.ExitCode }
 func (r psRow) AutoRemove() bool { return r.e.AutoRemove }
 func (r psRow) Mounts() string   { return strings.Join(r.e.Mounts, ",") }
+func (r psRow) Pod() string      { return shortID(r.e.Pod, r.noTrunc) }
+func (r psRow) PodName() string  { return r.e.PodName }
 func (r psRow) State() string    { return r.e.Status.DisplayStatus() }
 func (r psRow) CreatedAt() string {
 	return r.e.Created.Format("2006-01-02 15:04:05.999999999 -0700 MST")
@@ -215,6 +222,8 @@ type psJSON struct {
 	State      string            `json:"State"`
 	Status     string            `json:"Status"`
 	Size       *psSize           `json:"Size,omitempty"`
+	Pod        string            `json:"Pod"`
+	PodName    string            `json:"PodName"`
 }
 
 type psSize struct {
@@ -229,6 +238,7 @@ func newPsJSON(e engine.ListEntry) psJSON {
 		ExitCode: e.ExitCode, ID: e.ID, Image: e.Image, ImageID: e.ImageID, Labels: e.Labels,
 		Mounts: e.Mounts, Names: []string{e.Name}, Pid: e.PID, Restarts: e.Restarts, State: e.Status.DisplayStatus(),
 		Status: psRow{e: e, now: time.Now()}.Status(),
+		Pod:    e.Pod, PodName: e.PodName,
 	}
 	if !e.FinishedAt.IsZero() {
 		j.ExitedAt = e.FinishedAt.Unix()

@@ -10,7 +10,7 @@ import (
 )
 
 func newRm(g *cli.Globals) *cobra.Command {
-	var all, force, volumes, ignore bool
+	var all, force, volumes, ignore, depend bool
 	cmd := &cobra.Command{
 		Use:     "rm [flags] CONTAINER [CONTAINER...]",
 		Aliases: []string{"remove"},
@@ -27,7 +27,7 @@ also finishes removals that an earlier, interrupted berth left half-done.`,
 			if all && len(refs) == 0 {
 				return nil
 			}
-			opts := engine.RemoveOptions{Force: force, Volumes: volumes}
+			opts := engine.RemoveOptions{Force: force, Volumes: volumes, Depend: depend}
 			worst := 0
 			err = forEachIgnoring(ctx, g, refs, ignore, func(c *engine.Container) error {
 				err := c.Remove(ctx, opts)
@@ -47,6 +47,7 @@ also finishes removals that an earlier, interrupted berth left half-done.`,
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "kill and remove running or paused containers")
 	cmd.Flags().BoolVarP(&volumes, "volumes", "v", false, "also remove anonymous volumes of the container (none exist yet)")
 	cmd.Flags().BoolVarP(&ignore, "ignore", "i", false, "ignore containers that do not exist")
+	cmd.Flags().BoolVar(&depend, "depend", false, "first remove the containers that join this container's namespaces (running ones need --force)")
 	return cmd
 }
 
