@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -209,5 +210,12 @@ func TestPodPorts(t *testing.T) {
 	e.Run("ps", "-a", "--filter", "pod=pp", "-q").Success(t)
 	if n := len(e.Run("ps", "-a", "--filter", "pod=pp", "-q").Lines()); n != 1 {
 		t.Fatalf("%d containers in pod pp after a refused run, want only the infra", n)
+	}
+	// Ports published on the pod reach a member's server from the host.
+	port := freePort(t)
+	e.Run("pod", "create", "--name", "pw", "-p", fmt.Sprintf("127.0.0.1:%d:80", port)).Success(t)
+	e.Run("run", "-d", "--pod", "pw", TestImage, "httpd", "-f", "-p", "80", "-h", "/etc").Success(t)
+	if got := strings.TrimSpace(getURL(t, fmt.Sprintf("http://127.0.0.1:%d/hostname", port))); got != "pw" {
+		t.Errorf("GET through the pod's port = %q, want the pod's hostname pw", got)
 	}
 }
