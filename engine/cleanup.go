@@ -47,6 +47,7 @@ func (l *Locked) cleanupExited(ctx context.Context) error {
 	if err := l.teardownRuntime(ctx, false); err != nil {
 		return err
 	}
+	l.removeExecSessions(ctx)
 	c.state.ConmonPID = 0
 	return c.saveState(ctx)
 }
@@ -89,6 +90,7 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 			return fmt.Errorf("removing %s: %w", p, err)
 		}
 	}
+	l.removeExecSessions(ctx)
 	if err := c.r.db.RemoveContainer(ctx, id); err != nil {
 		return err
 	}

@@ -140,7 +140,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 		Name:           cfg.Name,
 		RestartCount:   st.RestartCount,
 		Driver:         c.r.opts.StorageDriver,
-		ExecIDs:        []string{},
+		ExecIDs:        c.ExecIDs(ctx),
 		Mounts:         inspectMounts(cs.Mounts),
 		State: InspectState{
 			Status:     st.Status.DisplayStatus(),

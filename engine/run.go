@@ -8,12 +8,18 @@ import (
 type RunOptions struct {
 	Detach  bool
 	Streams Streams
+	// OnAttach, when set, is called in the foreground once the container
+	// runs with the caller attached: the moment to start forwarding
+	// terminal resizes and signals to it.
+	OnAttach func(*Container, *Attachment)
 }
 
 // Run creates and starts a container. Detached, it returns once the
 // container runs. In the foreground it copies the container's output to
 // opts.Streams, waits for the exit, applies --rm, and returns the exit
-// code. A container that fails to start is removed when --rm was asked for.
+// code; when the user detaches it returns ErrDetached and the container
+// runs on. A container that fails to start is removed when --rm was asked
+// for.
 func (r *Runtime) Run(ctx context.Context, cs ContainerSpec, opts RunOptions) (*Container, int, error) {
 	c, err := r.NewContainer(ctx, cs)
 	if err != nil {
@@ -30,6 +36,9 @@ func (r *Runtime) Run(ctx context.Context, cs ContainerSpec, opts RunOptions) (*
 		return c, 0, r.removeAfterFailure(ctx, c, err)
 	}
 	defer att.Close()
+	if opts.OnAttach != nil {
+		opts.OnAttach(c, att)
+	}
 	code, err := c.WaitAttached(ctx, att)
 	return c, code, err
 }
