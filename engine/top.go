@@ -291,12 +291,12 @@ func readProc(pid int) (*procInfo, error) {
 // topCtx is what the columns share: the processes, the boot time, and the
 // container's user and group names.
 type topCtx struct {
-	procs    map[int]*procInfo
-	btime    time.Time
-	now      time.Time
-	pageKiB  uint64
-	users    idNames
-	groups   idNames
+	procs   map[int]*procInfo
+	btime   time.Time
+	now     time.Time
+	pageKiB uint64
+	users   idNames
+	groups  idNames
 }
 
 func newTopCtx(rootfs string) (*topCtx, error) {
