@@ -126,6 +126,7 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 		c.r.forgetExecSession(context.WithoutCancel(ctx), c.config.ID, info.ID)
 		return nil, err
 	}
+	t0 := time.Now()
 	sess.ex, err = rt.StartExec(ctx, oci.ExecOptions{
 		ContainerID: c.config.ID,
 		SessionID:   info.ID,
@@ -139,6 +140,7 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 	if err != nil {
 		return fail(classifyRuntimeErr(err))
 	}
+	phase("exec: conmon ready", t0)
 	if !o.Detach {
 		if sess.att, err = connect(ctx, dir, s, o.Interactive); err != nil {
 			return fail(err)
@@ -150,6 +152,7 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 		if err := sess.ex.Run(ctx); err != nil {
 			return fail(classifyRuntimeErr(err))
 		}
+		phase("exec: runtime exec", t0)
 	}
 	sess.info.PID = sess.ex.PID
 	if err := c.r.saveExecSession(ctx, sess.info, false); err != nil {
@@ -168,11 +171,14 @@ func (s *ExecSession) Wait(ctx context.Context) (int, error) {
 	if s.att == nil {
 		return 0, fmt.Errorf("exec session %s is detached: %w", s.info.ID, ErrInvalidArg)
 	}
+	t0 := time.Now()
 	if err := s.att.Wait(); errors.Is(err, ErrDetached) {
 		s.ex.Close()
 		return 0, err
 	}
+	phase("exec: output ended", t0)
 	code, err := s.ex.Wait(ctx)
+	phase("exec: exit code", t0)
 	s.ex.Close()
 	s.att.Close()
 	if ctx.Err() == nil {
