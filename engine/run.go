@@ -8,6 +8,10 @@ import (
 type RunOptions struct {
 	Detach  bool
 	Streams Streams
+	// OnCreate, when set, is called in the foreground once the container
+	// exists, before it starts: the moment to begin catching the signals
+	// meant for it.
+	OnCreate func(*Container)
 	// OnAttach, when set, is called in the foreground once the container
 	// runs with the caller attached: the moment to start forwarding
 	// terminal resizes and signals to it.
@@ -30,6 +34,9 @@ func (r *Runtime) Run(ctx context.Context, cs ContainerSpec, opts RunOptions) (*
 			return c, 0, r.removeAfterFailure(ctx, c, err)
 		}
 		return c, 0, nil
+	}
+	if opts.OnCreate != nil {
+		opts.OnCreate(c)
 	}
 	att, err := c.StartAttached(ctx, opts.Streams)
 	if err != nil {

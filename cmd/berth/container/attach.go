@@ -40,12 +40,15 @@ berth receives are sent to the container unless --sig-proxy=false.`,
 			u.streams.CloseStdin = false
 			defer u.restore()
 			u.makeRaw()
+			if sigProxy {
+				u.proxySignals(ctx, g, c)
+			}
 			att, err := c.Attach(ctx, u.streams)
 			if err != nil {
 				return err
 			}
 			defer att.Close()
-			u.follow(ctx, g, c, att, sigProxy)
+			u.follow(ctx, att)
 			if err := att.Wait(); err != nil {
 				if ctx.Err() != nil {
 					return nil // interrupted without --sig-proxy: detach

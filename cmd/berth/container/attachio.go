@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"sync"
 	"syscall"
 
 	"github.com/berthproject/berth/cmd/berth/cli"
@@ -19,6 +20,7 @@ type userIO struct {
 	// raw: stdin is a terminal put into raw mode for a container terminal.
 	raw  bool
 	undo []func()
+	sigs *sigForwarder // nil: signals are not proxied
 }
 
 // newUserIO validates the detach keys and describes the streams; nothing
@@ -60,9 +62,18 @@ func (u *userIO) makeRaw() {
 	}
 }
 
-// follow starts forwarding terminal resizes to the attachment and, with
-// sigProxy, the signals berth receives to the container.
-func (u *userIO) follow(ctx context.Context, g *cli.Globals, c *engine.Container, att *engine.Attachment, sigProxy bool) {
+// proxySignals catches the signals berth receives from now on, for c.
+// They are held until follow (the container may not run yet) and then
+// sent to it, so that a signal in the instant between the start and the
+// attachment is neither lost nor kills berth instead.
+func (u *userIO) proxySignals(ctx context.Context, g *cli.Globals, c *engine.Container) {
+	u.sigs = &sigForwarder{ctx: context.WithoutCancel(ctx), c: c}
+	u.undo = append(u.undo, g.ProxySignals(u.sigs.receive))
+}
+
+// follow starts forwarding terminal resizes to the attachment and the
+// signals proxySignals caught to the container.
+func (u *userIO) follow(ctx context.Context, att *engine.Attachment) {
 	if u.streams.Size != nil {
 		f := os.Stdin
 		if !term.IsTerminal(f) {
@@ -72,14 +83,43 @@ func (u *userIO) follow(ctx context.Context, g *cli.Globals, c *engine.Container
 			_ = att.Resize(engine.TermSize{Rows: rows, Cols: cols})
 		}))
 	}
-	if sigProxy && c != nil {
-		u.undo = append(u.undo, g.ProxySignals(func(sig os.Signal) {
-			if s, ok := sig.(syscall.Signal); ok {
-				// An error means the container is gone; the wait ends.
-				_ = c.Kill(context.WithoutCancel(ctx), s)
-			}
-		}))
+	if u.sigs != nil {
+		u.sigs.deliver()
 	}
+}
+
+// sigForwarder sends signals to a container, holding them until deliver.
+type sigForwarder struct {
+	ctx     context.Context
+	c       *engine.Container
+	mu      sync.Mutex
+	ready   bool
+	pending []syscall.Signal
+}
+
+func (f *sigForwarder) receive(sig os.Signal) {
+	s, ok := sig.(syscall.Signal)
+	if !ok {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.ready {
+		f.pending = append(f.pending, s)
+		return
+	}
+	// An error means the container is gone; the wait ends by itself.
+	_ = f.c.Kill(f.ctx, s)
+}
+
+func (f *sigForwarder) deliver() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ready = true
+	for _, s := range f.pending {
+		_ = f.c.Kill(f.ctx, s)
+	}
+	f.pending = nil
 }
 
 // restore undoes everything, last first.

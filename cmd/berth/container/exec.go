@@ -66,7 +66,7 @@ process gets a terminal that follows berth's window size; the detach keys
 				fmt.Println(sess.ID())
 				return nil
 			}
-			u.follow(ctx, g, nil, sess.Attachment(), false)
+			u.follow(ctx, sess.Attachment())
 			code, err := sess.Wait(ctx)
 			u.restore()
 			return exitStatus(code, err)

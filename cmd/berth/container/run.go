@@ -60,9 +60,12 @@ it ends, then closes the container's stdin. Signals berth receives
 			u.makeRaw()
 			_, code, err := rt.Run(ctx, cs, engine.RunOptions{
 				Streams: u.streams,
-				OnAttach: func(c *engine.Container, att *engine.Attachment) {
-					u.follow(ctx, g, c, att, sigProxy)
+				OnCreate: func(c *engine.Container) {
+					if sigProxy {
+						u.proxySignals(ctx, g, c)
+					}
 				},
+				OnAttach: func(_ *engine.Container, att *engine.Attachment) { u.follow(ctx, att) },
 			})
 			u.restore()
 			return exitStatus(code, err)

@@ -43,12 +43,15 @@ exit code; the detach keys (default ctrl-p,ctrl-q) leave it running.`,
 			}
 			defer u.restore()
 			u.makeRaw()
+			if sigProxy {
+				u.proxySignals(ctx, g, c)
+			}
 			att, err := c.StartAttached(ctx, u.streams)
 			if err != nil {
 				return err
 			}
 			defer att.Close()
-			u.follow(ctx, g, c, att, sigProxy)
+			u.follow(ctx, att)
 			code, err := c.WaitAttached(ctx, att)
 			u.restore()
 			return exitStatus(code, err)
