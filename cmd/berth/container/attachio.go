@@ -7,6 +7,8 @@ import (
 	"sync"
 	"syscall"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/berthproject/berth/cmd/berth/cli"
 	"github.com/berthproject/berth/cmd/berth/term"
 	"github.com/berthproject/berth/engine"
@@ -35,6 +37,11 @@ func newUserIO(interactive, tty bool, detachKeys string) (*userIO, error) {
 		u.streams.Stdin = os.Stdin
 		u.streams.DetachKeys = keys
 		u.raw = tty && term.IsTerminal(os.Stdin)
+		if tty && !u.raw {
+			// conmon cannot end the input of a pty reader: a shell there
+			// waits on after the pipe ended (podman warns the same way).
+			logrus.Warn("The input device is not a TTY. The --tty and --interactive flags might not work properly")
+		}
 		// A terminal never reaches end of file (ctrl-d is a key the
 		// container's own terminal handles), and the container must keep
 		// its stdin when the user detaches; a pipe's end is the input's.
