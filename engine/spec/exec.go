@@ -80,7 +80,10 @@ func ExecProcess(ctx context.Context, cs *ContainerSpec, img *ImageConfig, id, r
 		return nil, err
 	}
 	capSpec := *cs
-	capSpec.Privileged = cs.Privileged || o.Privileged
+	if o.Privileged {
+		// Every capability berth holds, whatever the container dropped.
+		capSpec.Privileged, capSpec.CapAdd, capSpec.CapDrop = true, nil, nil
+	}
 	caps, err := capabilities(&capSpec, user.UID)
 	if err != nil {
 		return nil, err
