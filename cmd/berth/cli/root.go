@@ -150,8 +150,8 @@ func Execute(root *cobra.Command, g *Globals) int {
 // extraProxied are the signals forwarded to a container besides INT and
 // TERM (docker forwards every catchable signal but CHLD, PIPE, URG and
 // WINCH; these are the ones a user sends).
-var extraProxied = []os.Signal{
-	syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM,
+func extraProxied() []os.Signal {
+	return []os.Signal{syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM}
 }
 
 // ProxySignals hands the signals berth receives to fn (which forwards them
@@ -160,11 +160,11 @@ var extraProxied = []os.Signal{
 func (g *Globals) ProxySignals(fn func(os.Signal)) (stop func()) {
 	g.sigProxy.Store(&fn)
 	if g.sigs != nil {
-		signal.Notify(g.sigs, extraProxied...)
+		signal.Notify(g.sigs, extraProxied()...)
 	}
 	return func() {
 		g.sigProxy.Store(nil)
-		signal.Reset(extraProxied...)
+		signal.Reset(extraProxied()...)
 	}
 }
 
