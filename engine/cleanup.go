@@ -65,6 +65,7 @@ func (l *Locked) cleanupExited(ctx context.Context) error {
 	if err := l.teardownRuntime(ctx, false); err != nil {
 		return err
 	}
+	l.removeExecSessions(ctx)
 	c.state.ConmonPID = 0
 	if err := c.saveState(ctx); err != nil {
 		return err
@@ -123,6 +124,7 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 			return fmt.Errorf("removing %s: %w", p, err)
 		}
 	}
+	l.removeExecSessions(ctx)
 	if err := c.r.db.RemoveContainer(ctx, id); err != nil {
 		return err
 	}

@@ -29,6 +29,11 @@ var (
 	ErrExecNotFound   = errors.New("executable file not found")
 	ErrExecPermission = errors.New("permission denied executing the container command")
 	ErrRuntime        = errors.New("OCI runtime error")
+	// ErrDetached ends an attachment the user left with the detach keys;
+	// the container runs on.
+	ErrDetached = errors.New("detached from the container")
+	// ErrNoSuchExecSession: no exec session with that ID.
+	ErrNoSuchExecSession = errors.New("no such exec session")
 )
 
 // stoppedError is "already stopped": it is both ErrCtrStopped and

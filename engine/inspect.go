@@ -157,7 +157,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 		Name:           cfg.Name,
 		RestartCount:   st.RestartCount,
 		Driver:         c.r.opts.StorageDriver,
-		ExecIDs:        []string{},
+		ExecIDs:        c.ExecIDs(ctx),
 		Mounts:         c.inspectMounts(ctx),
 		State: InspectState{
 			Status:     st.Status.DisplayStatus(),

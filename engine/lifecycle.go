@@ -69,6 +69,10 @@ type initOptions struct {
 	// attached: the caller stays attached until the exit and cleans up
 	// itself, so conmon's exit command is delayed (and then killed).
 	attached bool
+	// closeStdin: the attached caller's end of stdin closes the
+	// container's stdin (conmon.md §6); otherwise clients come and go
+	// and the stdin stays open (--leave-stdin-open).
+	closeStdin bool
 }
 
 // attachedExitDelay is how long conmon holds back the exit command of an
@@ -96,7 +100,7 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	t0 = time.Now()
 	id := c.config.ID
 	bundle := c.r.bundleDir(id)
-	created, err := rt.Create(ctx, oci.CreateOptions{
+	created, err := rt.Create(ctx, createOptions(oci.CreateOptions{
 		ID:            id,
 		Name:          c.config.Name,
 		Bundle:        bundle,
@@ -110,7 +114,7 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 		ExitCommand:   c.r.cleanupCommand(id),
 		ExitDelay:     exitDelay(opts),
 		ExtraFiles:    l.portFiles,
-	})
+	}, opts))
 	if err != nil {
 		l.unmountStorage(context.WithoutCancel(ctx))
 		_ = l.teardownNetwork(context.WithoutCancel(ctx))

@@ -131,7 +131,7 @@ func run(ctx context.Context, cfg config) (int, error) {
 // measureEngine takes every figure but the pull, on one store.
 func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 	names := []string{"run --rm --network none true", "create", "start", "rm -f",
-		fmt.Sprintf("ps -a (%d containers)", cfg.psCtrs), "images", "run --rm true (default bridge)"}
+		fmt.Sprintf("ps -a (%d containers)", cfg.psCtrs), "images", "run --rm true (default bridge)", "exec CTR true"}
 	if err := e.load(ctx, cfg.archive, image); err != nil {
 		figs := make([]*figure, len(names))
 		for i, n := range names {
@@ -176,10 +176,24 @@ func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 			d, _, err := e.run(ctx, "images")
 			return d, err
 		})))
+	figs = append(figs, newFigure(names[6], e.name, execLatency(ctx, e, cfg)))
 	if _, _, err := e.run(ctx, append([]string{"rm", "-fa"}, e.rmFlags...)...); err != nil {
 		fmt.Fprintf(os.Stderr, "%v\n", err)
 	}
 	return figs
+}
+
+// execLatency times `exec CTR true` in a running container.
+func execLatency(ctx context.Context, e *engine, cfg config) result {
+	_, out, err := e.run(ctx, "run", "-d", "--network", "none", image, "sleep", "1000")
+	if err != nil {
+		return result{err: fmt.Errorf("run -d: %w", err)}
+	}
+	id := lastLine(out)
+	return latency(ctx, cfg, func() (time.Duration, error) {
+		d, _, err := e.run(ctx, "exec", id, "true")
+		return d, err
+	})
 }
 
 // lifecycle creates n containers one by one, then starts each, then

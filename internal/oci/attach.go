@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -34,6 +35,8 @@ type Attach struct {
 	done   chan struct{}
 	err    error // copy result, valid after done is closed
 	closer sync.Once
+	// detached is set by CopyStdin when the user typed the detach keys.
+	detached atomic.Bool
 }
 
 // AttachOutput connects to <bundle>/attach and copies the container's stdout
@@ -110,10 +113,14 @@ func (a *Attach) copyOutput(stdout, stderr io.Writer) {
 }
 
 // Wait returns once all output was copied (conmon closed the connection),
-// or when the context given to AttachOutput ends (with its error).
+// when the user detached (ErrDetached), or when the context given to
+// AttachOutput ends (with its error).
 func (a *Attach) Wait() error {
 	select {
 	case <-a.done:
+		if a.detached.Load() {
+			return ErrDetached
+		}
 		return a.err
 	case <-a.ctx.Done():
 		a.Close()

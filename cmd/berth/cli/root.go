@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
@@ -26,6 +27,10 @@ type Globals struct {
 	LogLevel      string
 
 	rt *engine.Runtime
+	// sigProxy, when set, receives the signals Execute would otherwise
+	// turn into cancelling the command (see ProxySignals).
+	sigProxy atomic.Pointer[func(os.Signal)]
+	sigs     chan os.Signal
 }
 
 // NewRoot builds the root command.
@@ -107,8 +112,28 @@ func (g *Globals) Close() {
 
 // Execute runs the command line and returns the process exit code.
 func Execute(root *cobra.Command, g *Globals) int {
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	// SIGINT and SIGTERM cancel the command, unless it proxies signals to
+	// a container (ProxySignals).
+	sigs := make(chan os.Signal, 4)
+	g.sigs = sigs
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case sig := <-sigs:
+				if fn := g.sigProxy.Load(); fn != nil {
+					(*fn)(sig)
+				} else if sig == syscall.SIGINT || sig == syscall.SIGTERM {
+					cancel()
+				}
+			}
+		}
+	}()
 	err := root.ExecuteContext(ctx)
 	g.Close()
 	if err == nil {
@@ -120,6 +145,27 @@ func Execute(root *cobra.Command, g *Globals) int {
 		PrintError(os.Stderr, err)
 	}
 	return code
+}
+
+// extraProxied are the signals forwarded to a container besides INT and
+// TERM (docker forwards every catchable signal but CHLD, PIPE, URG and
+// WINCH; these are the ones a user sends).
+func extraProxied() []os.Signal {
+	return []os.Signal{syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGALRM}
+}
+
+// ProxySignals hands the signals berth receives to fn (which forwards them
+// to a container) instead of cancelling the command, until stop is called.
+// It only works under Execute.
+func (g *Globals) ProxySignals(fn func(os.Signal)) (stop func()) {
+	g.sigProxy.Store(&fn)
+	if g.sigs != nil {
+		signal.Notify(g.sigs, extraProxied()...)
+	}
+	return func() {
+		g.sigProxy.Store(nil)
+		signal.Reset(extraProxied()...)
+	}
 }
 
 // PrintError prints err the way podman does: "Error: message".

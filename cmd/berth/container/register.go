@@ -20,6 +20,7 @@ var shared = []func(*cli.Globals) *cobra.Command{
 	newCreate, newRun, newStart, newStop, newKill, newRestart, newRm,
 	newInspect, newWait, newPause, newUnpause, newMount, newUmount,
 	newExport, newLogs, newUpdate, newStats, newRename, newCp, newDiff, newPort,
+	newAttach, newExec, newTop,
 }
 
 // Register adds the container commands to root.

@@ -2,7 +2,6 @@ package container
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -12,7 +11,8 @@ import (
 
 func newRun(g *cli.Globals) *cobra.Command {
 	var f createFlags
-	var detach bool
+	var detach, sigProxy bool
+	var detachKeys string
 	cmd := &cobra.Command{
 		Use:   "run [flags] IMAGE [COMMAND [ARG...]]",
 		Short: "Create and start a container; in the foreground, exit with its exit code",
@@ -21,7 +21,15 @@ func newRun(g *cli.Globals) *cobra.Command {
 In the foreground (the default) berth copies the container's stdout and
 stderr to its own, waits for it to exit and exits with the container's exit
 code (125 when berth itself fails, 126 when the command cannot be run, 127
-when it does not exist). With -d it prints the container ID and returns.`,
+when it does not exist). With -d it prints the container ID and returns.
+
+With -it the container gets a terminal and berth's terminal is put in raw
+mode: every key goes to the container, its size follows berth's window.
+The detach keys (default ctrl-p,ctrl-q) leave it running in the
+background; 'berth attach' reconnects. Without -t, -i forwards stdin until
+it ends, then closes the container's stdin. Signals berth receives
+(SIGINT, SIGTERM, SIGHUP, ...) are sent to the container unless
+--sig-proxy=false.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cs, err := f.toSpec(cmd, args)
@@ -35,26 +43,38 @@ when it does not exist). With -d it prints the container ID and returns.`,
 			if err != nil {
 				return err
 			}
-			opts := engine.RunOptions{Detach: detach, Streams: engine.Streams{Stdout: os.Stdout, Stderr: os.Stderr}}
-			if f.interactive {
-				opts.Streams.Stdin = os.Stdin
-			}
-			c, code, err := rt.Run(cmd.Context(), cs, opts)
-			if err != nil {
-				return err
-			}
 			if detach {
+				c, _, err := rt.Run(cmd.Context(), cs, engine.RunOptions{Detach: true})
+				if err != nil {
+					return err
+				}
 				fmt.Println(c.ID())
 				return nil
 			}
-			if code != 0 {
-				return cli.ExitError{Code: code}
+			u, err := newUserIO(f.interactive, f.tty, detachKeys)
+			if err != nil {
+				return err
 			}
-			return nil
+			defer u.restore()
+			ctx := cmd.Context()
+			u.makeRaw()
+			_, code, err := rt.Run(ctx, cs, engine.RunOptions{
+				Streams: u.streams,
+				OnCreate: func(c *engine.Container) {
+					if sigProxy {
+						u.proxySignals(ctx, g, c)
+					}
+				},
+				OnAttach: func(_ *engine.Container, att *engine.Attachment) { u.follow(ctx, att) },
+			})
+			u.restore()
+			return exitStatus(code, err)
 		},
 	}
 	cmd.Flags().SetInterspersed(false)
 	f.register(cmd.Flags())
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run in the background and print the container ID")
+	cmd.Flags().StringVar(&detachKeys, "detach-keys", engine.DefaultDetachKeys, `keys that detach from the container and leave it running ("" disables)`)
+	cmd.Flags().BoolVar(&sigProxy, "sig-proxy", true, "send the signals berth receives to the container")
 	return cmd
 }
