@@ -142,6 +142,7 @@ func specFromCreate(name string, req *container.CreateRequest) (engine.Container
 		StopSignal: cfg.StopSignal,
 		Terminal:   cfg.Tty,
 		Stdin:      cfg.OpenStdin,
+		StdinOnce:  cfg.StdinOnce,
 	}
 	if cfg.Image == "" {
 		return cs, badRequestf("config has no Image")

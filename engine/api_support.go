@@ -190,7 +190,8 @@ func (c *Container) AttachStreams(ctx context.Context, s Streams) (*Attachment, 
 	err := c.Batch(ctx, func(l *Locked) error {
 		switch c.state.Status {
 		case StatusConfigured, StatusExited:
-			if err := l.init(ctx, initOptions{attached: true}); err != nil {
+			closeStdin := c.config.Spec.StdinOnce && s.Stdin != nil
+			if err := l.init(ctx, initOptions{attached: true, closeStdin: closeStdin}); err != nil {
 				return err
 			}
 		case StatusCreated, StatusRunning, StatusPaused:

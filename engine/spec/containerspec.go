@@ -41,6 +41,9 @@ type ContainerSpec struct {
 
 	Terminal bool `json:"terminal,omitempty"` // -t
 	Stdin    bool `json:"stdin,omitempty"`    // -i
+	// StdinOnce closes the container's stdin when the first attached
+	// client's input ends (docker's StdinOnce, set by `docker run -i`).
+	StdinOnce bool `json:"stdinOnce,omitempty"`
 
 	Remove         bool   `json:"remove,omitempty"`         // --rm
 	RestartPolicy  string `json:"restartPolicy,omitempty"`  // no|on-failure|always|unless-stopped
