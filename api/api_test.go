@@ -173,7 +173,7 @@ func TestCreateRefusesWhatBerthCannotDo(t *testing.T) {
 		`{"Image":"b","HostConfig":{"ShmSize":1048576}}`:                                                                    "HostConfig.ShmSize",
 		`{"Image":"b","HostConfig":{"CgroupParent":"x"}}`:                                                                   "HostConfig.CgroupParent",
 		`{"Image":"b","HostConfig":{"Init":true}}`:                                                                          "HostConfig.Init",
-		`{"Image":"b","HostConfig":{"Binds":["./rel:/data"]}}`:                                                            "must be absolute",
+		`{"Image":"b","HostConfig":{"Binds":["./rel:/data"]}}`:                                                              "must be absolute",
 		`{"Image":"b","HostConfig":{"Mounts":[{"Type":"npipe","Target":"/t"}]}}`:                                            "mount type",
 		`{"Image":"b","HostConfig":{"NetworkMode":"host"},"NetworkingConfig":{"EndpointsConfig":{"n2":{"Aliases":["a"]}}}}`: "cannot be combined",
 		`{"Image":"b","Domainname":"example.org"}`:                                                                          "Domainname",

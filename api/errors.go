@@ -52,7 +52,8 @@ func statusCode(err error) int {
 		return http.StatusNotModified
 	case errors.Is(err, engine.ErrNoSuchCtr), errors.Is(err, engine.ErrNoSuchImage),
 		errors.Is(err, engine.ErrNoSuchPod), errors.Is(err, engine.ErrNoSuchVolume),
-		errors.Is(err, engine.ErrNoSuchNetwork), errors.Is(err, engine.ErrNoSuchArtifact):
+		errors.Is(err, engine.ErrNoSuchNetwork), errors.Is(err, engine.ErrNoSuchArtifact),
+		errors.Is(err, engine.ErrNoSuchPath):
 		return http.StatusNotFound
 	case errors.Is(err, engine.ErrCtrExists), errors.Is(err, engine.ErrCtrStateInvalid),
 		errors.Is(err, engine.ErrImageInUse), errors.Is(err, engine.ErrAmbiguous),
