@@ -79,8 +79,9 @@ func toDockerEvent(e engine.Event) eventMessage {
 	return m
 }
 
-// GET /events?since&until&filters: the journal from since, then live
-// until until (or until the client leaves), one JSON object per event.
+// GET /events?since&until&filters: the journal from since (default: now),
+// then live until until (or until the client leaves), one JSON object per
+// event.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 	since, err := timeParam(r, "since")
 	if err != nil {
@@ -104,6 +105,10 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) error {
 				filters[i] = k + "=" + berth
 			}
 		}
+	}
+	if since.IsZero() {
+		// Without since, docker streams only what happens from now on.
+		since = time.Now()
 	}
 	o := engine.EventOptions{Since: since, Until: until, Filters: filters,
 		Follow: until.IsZero() || until.After(time.Now())}

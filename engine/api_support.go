@@ -310,3 +310,13 @@ func (c *Container) StatPath(ctx context.Context, p string) (PathStat, error) {
 	})
 	return st, err
 }
+
+// NetworkAttachments lists the networks the container joins, running or
+// not (docker's inspect shows them before the first start; the live
+// addresses come from NetworkInfo).
+func (c *Container) NetworkAttachments(ctx context.Context) ([]NetworkAttachment, error) {
+	if err := c.peek(ctx); err != nil {
+		return nil, err
+	}
+	return c.attachments(ctx)
+}
