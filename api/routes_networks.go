@@ -107,7 +107,15 @@ func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request) error {
 	case req.EnableIPv4 != nil && !*req.EnableIPv4:
 		return badRequestf("EnableIPv4=false is not supported by berth")
 	}
-	o := engine.NetworkCreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels, Options: req.Options}
+	o := engine.NetworkCreateOptions{Name: req.Name, Internal: req.Internal, Labels: req.Labels, Options: map[string]string{}}
+	for k, v := range req.Options {
+		// docker's name for the bridge; berth's --interface-name.
+		if k == "com.docker.network.bridge.name" {
+			o.Interface = v
+			continue
+		}
+		o.Options[k] = v
+	}
 	if req.Driver != "bridge" {
 		o.Driver = req.Driver
 	}
