@@ -134,15 +134,50 @@ func TestSpecFromCreate(t *testing.T) {
 	}
 }
 
+func TestSpecFromCreateNetworkAndResources(t *testing.T) {
+	body := `{"Image":"busybox","Volumes":{"/data":{},"/anon":{}},"Healthcheck":{"Test":["CMD-SHELL","true"],"Interval":1000000000,"Retries":2},
+		"HostConfig":{"Binds":["vol:/data:ro"],"NetworkMode":"app","PortBindings":{"80/tcp":[{"HostIp":"127.0.0.1","HostPort":"8080"}],"53/udp":[{"HostPort":""}]},
+		"PublishAllPorts":true,"Dns":["10.0.0.2"],"ExtraHosts":["h=1.2.3.4"],"Memory":67108864,"NanoCpus":500000000,"PidsLimit":50,
+		"Ulimits":[{"Name":"nofile","Soft":100,"Hard":200}],"OomKillDisable":false,"Tmpfs":{"/t":"size=1m"},"VolumesFrom":["other:ro"],
+		"Mounts":[{"Type":"volume","Source":"v2","Target":"/v2","VolumeOptions":{"NoCopy":true}}]},
+		"NetworkingConfig":{"EndpointsConfig":{"app":{"Aliases":["web"],"IPAMConfig":{"IPv4Address":"10.1.2.3"}},"other":{}}}}`
+	var req container.CreateRequest
+	if err := json.Unmarshal([]byte(body), &req); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := specFromCreate("", &req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := engine.ContainerSpec{
+		Image: "busybox", NetworkMode: "bridge", Networks: []string{"app", "other"}, NetworkAliases: []string{"web"},
+		StaticIPs: []string{"10.1.2.3"}, Ports: []string{"127.0.0.1:8080:80/tcp", "53/udp"}, PublishAll: true,
+		DNSServers: []string{"10.0.0.2"}, AddHosts: []string{"h:1.2.3.4"}, VolumesFrom: []string{"other:ro"},
+		Resources:   &spec.Resources{Memory: 64 << 20, CPUs: 0.5, PidsLimit: 50},
+		Ulimits:     []spec.Ulimit{{Name: "nofile", Soft: 100, Hard: 200}},
+		Healthcheck: &spec.Healthcheck{Test: []string{"CMD-SHELL", "true"}, Interval: time.Second, Retries: 2},
+		Mounts: []spec.Mount{
+			{Type: "volume", Source: "vol", Destination: "/data", Options: []string{"ro"}},
+			{Type: "volume", Source: "v2", Destination: "/v2", Options: []string{"nocopy"}},
+			{Type: "tmpfs", Destination: "/t", Options: []string{"size=1m"}},
+			{Type: "volume", Destination: "/anon"},
+		},
+	}
+	if !reflect.DeepEqual(cs, want) {
+		t.Errorf("spec =\n%+v\nwant\n%+v", cs, want)
+	}
+}
+
 func TestCreateRefusesWhatBerthCannotDo(t *testing.T) {
 	for body, msg := range map[string]string{
-		`{"Image":"b","HostConfig":{"PortBindings":{"80/tcp":[{"HostPort":"8080"}]}}}`: "HostConfig.PortBindings",
-		`{"Image":"b","HostConfig":{"Memory":1048576}}`:                                "HostConfig.Memory",
-		`{"Image":"b","HostConfig":{"NetworkMode":"container:x"}}`:                     "network mode",
-		`{"Image":"b","HostConfig":{"Binds":["name:/data"]}}`:                          "named volumes",
-		`{"Image":"b","HostConfig":{"Mounts":[{"Type":"tmpfs","Target":"/t"}]}}`:       "mount type",
-		`{"Image":"b","Volumes":{"/data":{}}}`:                                         "anonymous volumes",
-		`{"Image":"b","HostConfig":{"SecurityOpt":["seccomp=rel.json"]}}`:              "absolute path",
+		`{"Image":"b","HostConfig":{"ShmSize":1048576}}`:                                                                    "HostConfig.ShmSize",
+		`{"Image":"b","HostConfig":{"CgroupParent":"x"}}`:                                                                   "HostConfig.CgroupParent",
+		`{"Image":"b","HostConfig":{"Init":true}}`:                                                                          "HostConfig.Init",
+		`{"Image":"b","HostConfig":{"Binds":["./rel:/data"]}}`:                                                              "must be absolute",
+		`{"Image":"b","HostConfig":{"Mounts":[{"Type":"npipe","Target":"/t"}]}}`:                                            "mount type",
+		`{"Image":"b","HostConfig":{"NetworkMode":"host"},"NetworkingConfig":{"EndpointsConfig":{"n2":{"Aliases":["a"]}}}}`: "cannot be combined",
+		`{"Image":"b","Domainname":"example.org"}`:                                                                          "Domainname",
+		`{"Image":"b","HostConfig":{"SecurityOpt":["seccomp=rel.json"]}}`:                                                   "absolute path",
 		`{"Cmd":["x"]}`: "no Image",
 	} {
 		var req container.CreateRequest

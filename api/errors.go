@@ -10,6 +10,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/berthproject/berth/engine"
+	"github.com/berthproject/berth/engine/spec"
 )
 
 // httpError is an error the API itself raises (bad query parameter,
@@ -51,12 +52,15 @@ func statusCode(err error) int {
 		return http.StatusNotModified
 	case errors.Is(err, engine.ErrNoSuchCtr), errors.Is(err, engine.ErrNoSuchImage),
 		errors.Is(err, engine.ErrNoSuchPod), errors.Is(err, engine.ErrNoSuchVolume),
-		errors.Is(err, engine.ErrNoSuchNetwork), errors.Is(err, engine.ErrNoSuchArtifact):
+		errors.Is(err, engine.ErrNoSuchNetwork), errors.Is(err, engine.ErrNoSuchArtifact),
+		errors.Is(err, engine.ErrNoSuchPath):
 		return http.StatusNotFound
 	case errors.Is(err, engine.ErrCtrExists), errors.Is(err, engine.ErrCtrStateInvalid),
-		errors.Is(err, engine.ErrImageInUse), errors.Is(err, engine.ErrAmbiguous):
+		errors.Is(err, engine.ErrImageInUse), errors.Is(err, engine.ErrAmbiguous),
+		errors.Is(err, engine.ErrVolumeExists), errors.Is(err, engine.ErrVolumeInUse),
+		errors.Is(err, engine.ErrNetworkExists), errors.Is(err, engine.ErrNetworkInUse):
 		return http.StatusConflict
-	case errors.Is(err, engine.ErrInvalidArg), errors.Is(err, engine.ErrExecNotFound),
+	case errors.Is(err, engine.ErrInvalidArg), errors.Is(err, spec.ErrInvalid), errors.Is(err, engine.ErrExecNotFound),
 		errors.Is(err, engine.ErrExecPermission):
 		// docker answers 400 for a command that cannot be executed; its CLI
 		// turns the message into exit code 127 or 126.

@@ -159,6 +159,7 @@ func inspectResponse(d *engine.InspectData) *container.InspectResponse {
 			Networks: map[string]*network.EndpointSettings{},
 		},
 	}
+	inspectExtras(out, d)
 	st2 := int(d.Config.StopTimeout)
 	out.Config.StopTimeout = &st2
 	if out.Config.Labels == nil {
@@ -172,6 +173,8 @@ func inspectResponse(d *engine.InspectData) *container.InspectResponse {
 			Mode:        strings.Join(modeOptions(m.Options), ","),
 			RW:          m.RW,
 			Propagation: mount.Propagation(m.Propagation),
+			Name:        m.Name,
+			Driver:      m.Driver,
 		})
 	}
 	return out

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 
 	"github.com/berthproject/berth/engine"
 )
@@ -71,7 +72,19 @@ func (s *Server) inspectContainer(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, inspectResponse(d))
+	out := inspectResponse(d)
+	atts, err := c.NetworkAttachments(r.Context())
+	if err != nil {
+		return err
+	}
+	// Networks the container joins but has no live endpoint on (not
+	// running): docker lists them too, with their aliases.
+	for _, a := range atts {
+		if _, ok := out.NetworkSettings.Networks[a.Network]; !ok {
+			out.NetworkSettings.Networks[a.Network] = &network.EndpointSettings{Aliases: a.Aliases}
+		}
+	}
+	return writeJSON(w, http.StatusOK, out)
 }
 
 // POST /containers/{id}/start: 204, or 304 when it runs already.

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/image"
 	"github.com/moby/moby/api/types/system"
+	"github.com/moby/moby/api/types/volume"
 
 	"github.com/berthproject/berth/engine"
 )
@@ -136,12 +137,11 @@ type diskUsage struct {
 	LayersSize int64               `json:"LayersSize"`
 	Images     []image.Summary     `json:"Images"`
 	Containers []container.Summary `json:"Containers"`
-	Volumes    []any               `json:"Volumes"`
+	Volumes    []volume.Volume     `json:"Volumes"`
 	BuildCache []any               `json:"BuildCache"`
 }
 
-// GET /system/df: images and container layers (no volumes or build cache
-// yet).
+// GET /system/df: images, container layers and volumes (no build cache).
 func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 	imgs, err := s.rt.Images(r.Context())
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 		used[c.ImageID]++
 	}
 	now := time.Now()
-	du := diskUsage{Images: []image.Summary{}, Containers: []container.Summary{}, Volumes: []any{}, BuildCache: []any{}}
+	du := diskUsage{Images: []image.Summary{}, Containers: []container.Summary{}, Volumes: []volume.Volume{}, BuildCache: []any{}}
 	iu := &image.DiskUsage{}
 	for _, img := range imgs {
 		sum := imageSummary(img)
@@ -185,6 +185,33 @@ func (s *Server) diskUsage(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	cu.Items = du.Containers
-	du.ImageUsage, du.ContainerUsage = iu, cu
+	vu := &volume.DiskUsage{}
+	vols, err := s.rt.ListVolumes(r.Context(), nil)
+	if err != nil {
+		return err
+	}
+	sizes, err := s.rt.DiskUsage(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, v := range vols {
+		item := volumeResp(v)
+		item.UsageData = &volume.UsageData{Size: -1, RefCount: int64(v.InUse)}
+		for _, u := range sizes.Volumes {
+			if u.Name == v.Name {
+				item.UsageData.Size, item.UsageData.RefCount = u.Size, int64(u.Links)
+			}
+		}
+		du.Volumes = append(du.Volumes, item)
+		vu.TotalCount++
+		vu.TotalSize += max(item.UsageData.Size, 0)
+		if item.UsageData.RefCount > 0 {
+			vu.ActiveCount++
+		} else {
+			vu.Reclaimable += max(item.UsageData.Size, 0)
+		}
+	}
+	vu.Items = du.Volumes
+	du.ImageUsage, du.ContainerUsage, du.VolumeUsage = iu, cu, vu
 	return writeJSON(w, http.StatusOK, du)
 }

@@ -61,6 +61,9 @@ func (s *Server) routes() {
 	s.systemRoutes()
 	s.containerRoutes()
 	s.imageRoutes()
+	s.volumeRoutes()
+	s.networkRoutes()
+	s.monitorRoutes()
 }
 
 // handle registers a handler that returns an error; the error becomes the

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path"
 	"time"
 
 	"github.com/berthproject/berth/internal/oci"
@@ -271,4 +273,51 @@ func (r *Runtime) SaveImagesTo(ctx context.Context, refs []string, format string
 	defer f.Close()
 	_, err = io.Copy(w, f)
 	return err
+}
+
+// PathStat describes one path in a container (docker's
+// X-Docker-Container-Path-Stat header, shown before an archive transfer).
+type PathStat struct {
+	Name       string
+	Size       int64
+	Mode       fs.FileMode
+	ModTime    time.Time
+	LinkTarget string
+}
+
+// StatPath describes p in the container (running or not), resolved as cp
+// resolves it, without following a final symlink. A missing path is
+// ErrNoSuchPath.
+func (c *Container) StatPath(ctx context.Context, p string) (PathStat, error) {
+	if !path.IsAbs(p) {
+		p = "/" + p
+	}
+	var st PathStat
+	err := c.Batch(ctx, func(l *Locked) error {
+		root, rel, release, err := l.copyRoot(ctx, p)
+		if err != nil {
+			return err
+		}
+		defer release()
+		info, err := root.Lstat(rel)
+		if errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("%s:%s: %w", c.config.Name, p, ErrNoSuchPath)
+		}
+		if err != nil {
+			return err
+		}
+		st = PathStat{Name: info.Name, Size: info.Size, Mode: info.Mode, ModTime: info.ModTime, LinkTarget: info.LinkTarget}
+		return nil
+	})
+	return st, err
+}
+
+// NetworkAttachments lists the networks the container joins, running or
+// not (docker's inspect shows them before the first start; the live
+// addresses come from NetworkInfo).
+func (c *Container) NetworkAttachments(ctx context.Context) ([]NetworkAttachment, error) {
+	if err := c.peek(ctx); err != nil {
+		return nil, err
+	}
+	return c.attachments(ctx)
 }

@@ -23,6 +23,7 @@ var (
 	ErrNetworkInUse    = errors.New("network is being used")
 	ErrPortInUse       = errors.New("port is already in use")
 	ErrInvalidArg      = errors.New("invalid argument")
+	ErrNoSuchPath      = errors.New("no such file or directory in container")
 	ErrTimeout         = errors.New("timed out")
 	// ErrExecNotFound and ErrExecPermission classify a container command the
 	// runtime could not run: docker and podman exit 127 and 126 for them.

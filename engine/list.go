@@ -212,13 +212,20 @@ func findRef(all []*Container, ref string) *Container {
 	return nil
 }
 
-// match reports whether c passes every filter key.
+// match reports whether c passes every filter key: one of its values,
+// except for label, where every value must match (as docker and podman
+// do; compose selects its containers with several labels).
 func (f *ContainerFilter) match(c *Container) bool {
 	for k, vs := range f.values {
 		ok := false
 		for _, v := range vs {
 			if f.matchOne(c, k, v) {
 				ok = true
+				if k != "label" {
+					break
+				}
+			} else if k == "label" {
+				ok = false
 				break
 			}
 		}

@@ -6,7 +6,8 @@
 #   hack/deps.sh run    what `berth run` needs (OCI runtimes, conmon, init,
 #                       networking, and busybox-static for the test image)
 #   hack/deps.sh test   the above plus what the tests and the benchmark use
-#                       (docker-registry, the distribution registry)
+#                       (docker-registry, the distribution registry;
+#                       docker-compose v1, for the Docker API tests)
 #
 # Go itself is not installed here: Debian 12 has no Go 1.26, so it is expected
 # in /usr/local/go (or anywhere on PATH).
@@ -18,7 +19,7 @@ usage() {
 }
 
 run_pkgs=(runc crun conmon catatonit busybox-static netavark aardvark-dns iptables)
-test_pkgs=(docker-registry)
+test_pkgs=(docker-registry docker-compose)
 
 case "${1:-run}" in
 run) pkgs=("${run_pkgs[@]}") ;;

@@ -41,8 +41,9 @@ func TestAPIVersionsAndErrors(t *testing.T) {
 	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`"} trailing`, 400, "invalid JSON")
 	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","Bogus":1}`, 400, "unknown field(s) in container config: Bogus")
 	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","HostConfig":{"Nope":true}}`, 400, "HostConfig.Nope")
-	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","HostConfig":{"Memory":1000000}}`, 400, "HostConfig.Memory")
-	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","HostConfig":{"Binds":["vol:/data"]}}`, 400, "named volumes")
+	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","HostConfig":{"Memory":1000000}}`, 400, "minimum memory limit")
+	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","HostConfig":{"ShmSize":1000000}}`, 400, "HostConfig.ShmSize is not supported")
+	s.expect(t, "POST", "/containers/create", `{"Image":"`+TestImage+`","HostConfig":{"Binds":["./rel:/data"]}}`, 400, "must be absolute")
 	s.expect(t, "POST", "/containers/create", "", 400, "config cannot be empty")
 	huge := `{"Image":"` + TestImage + `","Env":["X=` + strings.Repeat("x", 5<<20) + `"]}`
 	s.expect(t, "POST", "/containers/create", huge, 413, "larger than")

@@ -44,8 +44,8 @@ func TestAPIDockerRunForeground(t *testing.T) {
 	s.docker(t, "run", "--rm", TestImage, "/no/such/binary").Exit(t, 127)
 	s.docker(t, "run", "--rm", TestImage, "/etc/passwd").Exit(t, 126)
 	// What berth cannot do yet is refused, not ignored.
-	s.docker(t, "run", "--rm", "-p", "8080:80", TestImage, "true").Exit(t, 125).
-		StderrContains(t, "PortBindings is not supported")
+	s.docker(t, "run", "--rm", "--shm-size", "1m", TestImage, "true").Exit(t, 125).
+		StderrContains(t, "ShmSize is not supported")
 	// Host config reaches the container.
 	dir := filepath.Join(e.Dir, "data")
 	os.Mkdir(dir, 0o755)

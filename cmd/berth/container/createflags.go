@@ -145,31 +145,12 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 	return cs, nil
 }
 
-// applySecurityOpts reads podman's --security-opt values.
+// applySecurityOpts reads podman's --security-opt values (engine/spec
+// parses them, shared with the Docker API).
 func applySecurityOpts(cs *engine.ContainerSpec, opts []string) error {
 	for _, o := range opts {
-		k, v, _ := strings.Cut(o, "=")
-		if k == "seccomp" && v == "" {
-			k, v, _ = strings.Cut(o, ":") // docker's old seccomp:PATH form
-		}
-		switch {
-		case k == "seccomp" && v != "":
-			if v != spec.SeccompUnconfined {
-				abs, err := filepath.Abs(v)
-				if err != nil {
-					return usageErr("invalid --security-opt %q: %v", o, err)
-				}
-				v = abs
-			}
-			cs.SeccompProfile = v
-		case k == "no-new-privileges" && (v == "" || v == "true"):
-			cs.NoNewPrivileges = true
-		case k == "no-new-privileges" && v == "false":
-			cs.NoNewPrivileges = false
-		case o == "label=disable" || o == "apparmor=unconfined":
-			// Neither SELinux nor AppArmor is active here: nothing to turn off.
-		default:
-			return usageErr("invalid --security-opt %q: use seccomp=unconfined, seccomp=PROFILE.json or no-new-privileges", o)
+		if err := spec.ApplySecurityOpt(cs, o, filepath.Abs); err != nil {
+			return cli.UsageError{Err: err}
 		}
 	}
 	return nil
@@ -267,31 +248,19 @@ func keyValues(what string, list []string) (map[string]string, error) {
 	return out, nil
 }
 
-// parseVolumes reads -v HOST:CTR[:OPTS] (a bind: HOST is absolute or
-// starts with "."), VOLUME:CTR[:OPTS] (a named volume) and -v CTR (an
-// anonymous volume).
+// parseVolumes reads -v values (engine/spec parses them, shared with the
+// Docker API); a relative bind source is relative to the working directory.
 func parseVolumes(vols []string) ([]spec.Mount, error) {
 	var out []spec.Mount
 	for _, v := range vols {
-		parts := strings.Split(v, ":")
-		if len(parts) == 1 && filepath.IsAbs(v) {
-			out = append(out, spec.Mount{Type: spec.MountVolume, Destination: v})
-			continue
+		m, err := spec.ParseVolume(v)
+		if err != nil {
+			return nil, cli.UsageError{Err: err}
 		}
-		if len(parts) < 2 || len(parts) > 3 || parts[0] == "" {
-			return nil, usageErr("invalid volume %q: want HOST-DIR:CONTAINER-DIR[:OPTIONS], VOLUME:CONTAINER-DIR[:OPTIONS] or CONTAINER-DIR", v)
-		}
-		src, dst := parts[0], parts[1]
-		m := spec.Mount{Type: spec.MountVolume, Source: src, Destination: dst}
-		if filepath.IsAbs(src) || strings.HasPrefix(src, ".") {
-			abs, err := filepath.Abs(src)
-			if err != nil {
+		if m.Type == spec.MountBind {
+			if m.Source, err = filepath.Abs(m.Source); err != nil {
 				return nil, usageErr("invalid volume %q: %v", v, err)
 			}
-			m.Type, m.Source = spec.MountBind, abs
-		}
-		if len(parts) == 3 && parts[2] != "" {
-			m.Options = strings.Split(parts[2], ",")
 		}
 		out = append(out, m)
 	}
