@@ -176,7 +176,7 @@ func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 			d, _, err := e.run(ctx, "images")
 			return d, err
 		})))
-	figs = append(figs, newFigure(names[6], e.name, execLatency(ctx, e, cfg)))
+	figs = append(figs, newFigure(names[7], e.name, execLatency(ctx, e, cfg)))
 	if _, _, err := e.run(ctx, append([]string{"rm", "-fa"}, e.rmFlags...)...); err != nil {
 		fmt.Fprintf(os.Stderr, "%v\n", err)
 	}
