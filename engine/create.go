@@ -37,7 +37,7 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 			return nil, err
 		}
 	}
-	img, imgCfg, err := r.resolveImage(ctx, cs.Image)
+	img, imgCfg, err := r.resolveImage(ctx, cs.Image, cs.PullPolicy)
 	if err != nil {
 		return nil, err
 	}

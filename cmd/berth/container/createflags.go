@@ -29,6 +29,7 @@ type createFlags struct {
 	securityOpts                              []string
 	privileged, readOnly, interactive, tty    bool
 	rm                                        bool
+	pull                                      string
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -58,6 +59,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.interactive, "interactive", "i", false, "keep the container's stdin open")
 	fs.BoolVarP(&f.tty, "tty", "t", false, "give the container a pseudo-terminal")
 	fs.BoolVar(&f.rm, "rm", false, "remove the container (and its logs) when it exits")
+	fs.StringVar(&f.pull, "pull", "missing", "pull the image: missing (when not local), always, never, or newer (when the registry's differs; the local one if the registry cannot be reached)")
 }
 
 // toSpec builds the ContainerSpec for IMAGE [COMMAND [ARG...]].
@@ -66,7 +68,7 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 		Name: f.name, Image: args[0], Command: args[1:], WorkDir: f.workdir, User: f.user,
 		Hostname: f.hostname, StopSignal: f.stopSignal, NetworkMode: f.network,
 		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged, ReadOnly: f.readOnly,
-		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm,
+		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm, PullPolicy: f.pull,
 	}
 	if cmd.Flags().Changed("entrypoint") {
 		ep, err := parseEntrypoint(f.entrypoint)
