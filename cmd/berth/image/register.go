@@ -13,7 +13,8 @@ import (
 // short forms) and under `berth image`.
 func Register(root *cobra.Command, g *cli.Globals) {
 	root.AddCommand(newLoad(g, "load"), newImages(g, "images"), newRmi(g, "rmi"), newTag(g, "tag"),
-		newPull(g, "pull"), newPush(g, "push"), newLogin(g), newLogout(g), newSearch(g))
+		newPull(g, "pull"), newPush(g, "push"), newLogin(g), newLogout(g), newSearch(g),
+		newSave(g, "save"), newImport(g, "import"), newCommit(g, "commit"), newHistory(g, "history"), newUntag(g, "untag"))
 	group := &cobra.Command{
 		Use:   "image",
 		Short: "Manage images",
@@ -21,6 +22,7 @@ func Register(root *cobra.Command, g *cli.Globals) {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	group.AddCommand(newLoad(g, "load"), newImages(g, "ls"), newRmi(g, "rm"), newTag(g, "tag"), newImageInspect(g),
-		newPull(g, "pull"), newPush(g, "push"))
+		newPull(g, "pull"), newPush(g, "push"), newSave(g, "save"), newImport(g, "import"), newHistory(g, "history"),
+		newUntag(g, "untag"), newTree(g), newPrune(g), newExists(g))
 	root.AddCommand(group)
 }
