@@ -18,7 +18,7 @@ func mapImageErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, image.ErrNotFound):
+	case errors.Is(err, image.ErrNotFound), errors.Is(err, image.ErrNoSuchList):
 		return fmt.Errorf("%w: %w", ErrNoSuchImage, err)
 	case errors.Is(err, image.ErrInUse):
 		return fmt.Errorf("%w: %w", ErrImageInUse, err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 	"go.podman.io/storage/pkg/archive"
 )
@@ -40,7 +41,8 @@ func (s *Service) Import(ctx context.Context, path string, o ImportOptions) (str
 	if err := ApplyChanges(&cfg.Config, o.Changes); err != nil {
 		return "", err
 	}
-	if err := checkFile(ctx, path); err != nil {
+	diffID, err := checkFile(ctx, path)
+	if err != nil {
 		return "", err
 	}
 	f, err := os.Open(path)
@@ -50,6 +52,7 @@ func (s *Service) Import(ctx context.Context, path string, o ImportOptions) (str
 	defer f.Close()
 	id, err := s.create(ctx, newImage{
 		diff:    f,
+		diffID:  diffID,
 		cfg:     cfg,
 		history: v1.History{CreatedBy: "/bin/sh -c #(nop) ADD file in / (berth import)", Comment: o.Message},
 		names:   names,
@@ -60,19 +63,29 @@ func (s *Service) Import(ctx context.Context, path string, o ImportOptions) (str
 	return id, nil
 }
 
-// checkFile runs checkLayerTar over the decompressed file.
-func checkFile(ctx context.Context, path string) error {
+// checkFile runs checkLayerTar over the decompressed file and returns
+// the digest of the decompressed stream (the layer's diff ID).
+func checkFile(ctx context.Context, path string) (digest.Digest, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return err
+		return "", err
 	}
 	defer f.Close()
 	rc, err := archive.DecompressStream(f)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBadArchive, err)
+		return "", fmt.Errorf("%w: %w", ErrBadArchive, err)
 	}
 	defer rc.Close()
-	return checkLayerTar(ctx, rc)
+	d := digest.Canonical.Digester()
+	r := io.TeeReader(rc, d.Hash())
+	if err := checkLayerTar(ctx, r); err != nil {
+		return "", err
+	}
+	// The bytes after the end-of-archive marker are part of the diff too.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return "", fmt.Errorf("%w: %w", ErrBadArchive, err)
+	}
+	return d.Digest(), nil
 }
 
 // CommitOptions configure Commit.
@@ -141,7 +154,8 @@ func (s *Service) Commit(ctx context.Context, o CommitOptions) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = io.Copy(spool, readerCtx{ctx, diff})
+	dg := digest.Canonical.Digester()
+	_, err = io.Copy(io.MultiWriter(spool, dg.Hash()), readerCtx{ctx, diff})
 	if err = errors.Join(err, diff.Close()); err != nil {
 		return "", fmt.Errorf("reading container changes: %w", err)
 	}
@@ -151,6 +165,7 @@ func (s *Service) Commit(ctx context.Context, o CommitOptions) (string, error) {
 	id, err := s.create(ctx, newImage{
 		parentLayer: base.TopLayer,
 		diff:        spool,
+		diffID:      dg.Digest(),
 		cfg:         cfg,
 		history:     v1.History{CreatedBy: "berth commit", Comment: o.Message, Author: o.Author},
 		names:       names,

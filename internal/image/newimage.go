@@ -28,6 +28,11 @@ var ErrBadArchive = errors.New("unsafe or invalid archive")
 type newImage struct {
 	parentLayer string
 	diff        io.Reader
+	// diffID is the digest of the uncompressed diff. It names the layer
+	// the way the image library does (a chain ID), so a later pull of the
+	// same image reuses the layer instead of failing on a second layer
+	// under the same image ID.
+	diffID digest.Digest
 	cfg         v1.Image
 	history     v1.History
 	names       []string
@@ -40,18 +45,39 @@ func (s *Service) create(ctx context.Context, n newImage) (string, error) {
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	layer, _, err := s.store.PutLayer("", n.parentLayer, nil, "", false, nil, readerCtx{ctx, n.diff})
+	lid := chainID(n.parentLayer, n.diffID)
+	layer, err := s.store.Layer(lid)
+	created := false
 	if err != nil {
-		return "", fmt.Errorf("storing layer: %w", err)
+		if layer, _, err = s.store.PutLayer(lid, n.parentLayer, nil, "", false, nil, readerCtx{ctx, n.diff}); err != nil {
+			return "", fmt.Errorf("storing layer: %w", err)
+		}
+		created = true
 	}
-	img, err := s.createRecord(layer, n)
-	if err != nil && img == "" {
+	if layer.UncompressedDigest != n.diffID {
+		err = fmt.Errorf("%w: layer digest %s, expected %s", ErrBadArchive, layer.UncompressedDigest, n.diffID)
+	} else {
+		var img string
+		img, err = s.createRecord(layer, n)
+		if err == nil || img != "" {
+			return img, err
+		}
+	}
+	if created {
 		if derr := s.store.DeleteLayer(layer.ID); derr != nil && !errors.Is(derr, cstorage.ErrLayerUnknown) {
 			err = errors.Join(err, derr)
 		}
-		return "", err
 	}
-	return img, err
+	return "", err
+}
+
+// chainID is the layer ID the image library gives a layer with this
+// parent and diff ID.
+func chainID(parent string, diffID digest.Digest) string {
+	if parent == "" {
+		return diffID.Encoded()
+	}
+	return digest.Canonical.FromString(parent + "+" + diffID.Encoded()).Encoded()
 }
 
 func (s *Service) createRecord(layer *cstorage.Layer, n newImage) (string, error) {
