@@ -32,10 +32,10 @@ type newImage struct {
 	// the way the image library does (a chain ID), so a later pull of the
 	// same image reuses the layer instead of failing on a second layer
 	// under the same image ID.
-	diffID digest.Digest
-	cfg         v1.Image
-	history     v1.History
-	names       []string
+	diffID  digest.Digest
+	cfg     v1.Image
+	history v1.History
+	names   []string
 }
 
 // create writes the layer, then the image record with its config and an
