@@ -23,6 +23,6 @@ func Register(root *cobra.Command, g *cli.Globals) {
 	}
 	group.AddCommand(newLoad(g, "load"), newImages(g, "ls"), newRmi(g, "rm"), newTag(g, "tag"), newImageInspect(g),
 		newPull(g, "pull"), newPush(g, "push"), newSave(g, "save"), newImport(g, "import"), newHistory(g, "history"),
-		newUntag(g, "untag"), newTree(g), newPrune(g), newExists(g))
+		newUntag(g, "untag"), newTree(g), newPrune(g), newExists(g), newSearch(g))
 	root.AddCommand(group, newManifest(g))
 }
