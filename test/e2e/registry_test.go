@@ -27,6 +27,8 @@ type Registry struct {
 	Addr string // 127.0.0.1:PORT
 	// User and Password are set when the registry requires them.
 	User, Password string
+	// Data is the registry's storage root (filesystem driver).
+	Data string
 }
 
 // startRegistry starts a plain-HTTP registry; withAuth adds htpasswd
@@ -42,7 +44,7 @@ func startRegistry(t *testing.T, withAuth bool) *Registry {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	r := &Registry{}
+	r := &Registry{Data: filepath.Join(dir, "data")}
 	authConf := ""
 	if withAuth {
 		r.User, r.Password = "berth", "s3cret-pass"
@@ -211,6 +213,23 @@ func TestRegistryBadInput(t *testing.T) {
 	e.Run("pull", "--tls-verify=false", "no-such-host.invalid/x:1").Exit(t, 125).StderrContains(t, "no-such-host.invalid")
 	e.Run("pull", "--tls-verify=false", reg.Addr+"/x@sha256:"+strings.Repeat("0", 64)).Exit(t, 125)
 	e.Run("push", "--tls-verify=false", "nosuchimage", reg.Addr+"/x:1").Exit(t, 125).StderrContains(t, "nosuchimage")
+	// A registry serving a layer whose content does not match its digest.
+	ref := reg.Addr + "/bad/blob:1"
+	e.Run("push", "-q", "--tls-verify=false", TestImage, ref).Success(t)
+	layers, err := filepath.Glob(filepath.Join(reg.Data, "docker/registry/v2/blobs/sha256/*/*/data"))
+	if err != nil || len(layers) == 0 {
+		t.Fatalf("no blobs in the registry: %v", err)
+	}
+	for _, l := range layers {
+		if fi, err := os.Stat(l); err == nil && fi.Size() > 100000 { // the layer, not manifest or config
+			writeFile(t, l, strings.Repeat("x", int(fi.Size())))
+		}
+	}
+	e.Run("rmi", TestImage).Success(t)
+	e.Run("pull", "--tls-verify=false", ref).Exit(t, 125).StderrContains(t, "Digest did not match")
+	e.Run("images", "-q").Success(t).StdoutIs(t, "")
+	e.LoadImage()
+
 	// A short name with no search registry configured.
 	e.Run("pull", "shortonly").Exit(t, 125).StderrContains(t, "shortonly")
 	e.Run("images", "-q").Success(t).StdoutIs(t, before)
