@@ -234,3 +234,32 @@ func TestRegistryBadInput(t *testing.T) {
 	e.Run("pull", "shortonly").Exit(t, 125).StderrContains(t, "shortonly")
 	e.Run("images", "-q").Success(t).StdoutIs(t, before)
 }
+
+// kill -9 of a pull at any moment leaves either no image or the whole
+// image, never a named half; the next pull completes, and the temporary
+// directory is emptied by the next command.
+func TestRegistryKilledPull(t *testing.T) {
+	t.Parallel()
+	reg := startRegistry(t, false)
+	e := regEnv(t)
+	ref := reg.Addr + "/kill/busybox:1"
+	e.Run("push", "-q", "--tls-verify=false", TestImage, ref).Success(t)
+	id := e.Run("images", "-q").Success(t).Out()
+	for _, delay := range []time.Duration{5, 30, 60, 90, 120, 160, 220} {
+		e.Run("rmi", "-a", "-f").Success(t)
+		p := e.Start("pull", "-q", "--tls-verify=false", ref)
+		time.Sleep(delay * time.Millisecond)
+		p.Cmd.Process.Signal(syscall.SIGKILL) // it may have finished already
+		p.Wait(t)
+		got := e.Run("images", "-q").Success(t).Out()
+		if got != "" && got != id {
+			t.Fatalf("after a kill at %v: images %q", delay, got)
+		}
+		e.Run("pull", "-q", "--tls-verify=false", ref).Success(t)
+		e.Run("run", "--rm", ref, "true").Success(t)
+	}
+	tmp, err := os.ReadDir(filepath.Join(e.Root, "tmp"))
+	if err != nil || len(tmp) != 0 {
+		t.Errorf("temporary directory not emptied: %v %v", tmp, err)
+	}
+}
