@@ -95,10 +95,8 @@ func (s *Service) Pull(ctx context.Context, ref string, o PullOptions) (pulled [
 			errs = append(errs, err)
 			continue
 		}
-		if err := cand.Record(); err != nil {
-			// A read-only alias cache must not fail a pull that worked.
-			errs = errs[:0]
-		}
+		// A read-only alias cache must not fail a pull that worked.
+		_ = cand.Record()
 		return []Pulled{got}, nil
 	}
 	if len(errs) == 1 {

@@ -53,6 +53,7 @@ func (s *Service) registryContext(tmp string, o RegistryOptions) (*types.SystemC
 	// Otherwise the library's own chain applies ($XDG_RUNTIME_DIR or
 	// /run/containers/UID/auth.json, ~/.config/containers/auth.json,
 	// ~/.docker/config.json); withCreds puts berth's default file first.
+
 	// Short-name aliases recorded by pulls go to berth's cache, not to
 	// /var/cache/containers.
 	sys.UserShortNameAliasConfPath = filepath.Join(s.blobCacheDir, "short-name-aliases.conf")
