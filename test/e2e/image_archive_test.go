@@ -75,6 +75,9 @@ func TestImageCommitImportHistory(t *testing.T) {
 	e.Run("run", "--rm", "--entrypoint", "pwd", "flat").Success(t).StdoutIs(t, "/tmp")
 	e.RunWith(RunOptions{Stdin: strings.NewReader(readFile(t, exp))}, "import", "--arch", "arm64", "-", "armflat").Success(t)
 	e.Run("image", "inspect", "--format", "{{.Architecture}}", "armflat").Success(t).StdoutIs(t, "arm64")
+	e.Run("images", "--filter", "before=snap:1", "--format", "{{.Repository}}").Success(t).StdoutIs(t, "localhost/busybox")
+	e.Run("images", "--filter", "since=flat", "--format", "{{.Repository}}").Success(t).StdoutIs(t, "localhost/armflat")
+	e.Run("images", "--filter", "since=nosuch").Exit(t, 125)
 }
 
 func TestImageImportRejectsBadArchives(t *testing.T) {
