@@ -56,12 +56,13 @@ func (s *Server) createExec(w http.ResponseWriter, r *http.Request) error {
 }
 
 // POST /exec/{id}/start: detached, the process starts and the answer is an
-// empty 200. Attached, the session is started before the response goes
-// out (so that a resize that follows finds it running) and the connection
-// is hijacked as for attach: output multiplexed without a terminal, raw
-// with one, the client's bytes to the process's stdin. A command that
-// cannot be executed is reported in the stream and as exit code 127/126 by
-// /exec/{id}/json, as docker does.
+// empty 200. Attached, the connection is hijacked first, then the session
+// starts (as docker orders it: clients that read the response headers
+// through a buffered reader, like the Python SDK, would swallow output
+// that arrived with them): output multiplexed without a terminal, raw with
+// one, the client's bytes to the process's stdin. A failed start is
+// reported in the stream, and a command that cannot be executed as exit
+// code 127/126 by /exec/{id}/json, as docker does.
 func (s *Server) startExec(w http.ResponseWriter, r *http.Request) error {
 	var req container.ExecStartRequest
 	if err := decodeJSON(w, r, &req); err != nil {
@@ -70,6 +71,9 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) error {
 	st, err := s.rt.InspectExec(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return err
+	}
+	if !st.Pending {
+		return fmt.Errorf("exec session %s has already been started: %w", st.ID, engine.ErrCtrStateInvalid)
 	}
 	streams := engine.Streams{}
 	if req.ConsoleSize != nil && req.ConsoleSize[0] > 0 && req.ConsoleSize[1] > 0 {
@@ -90,11 +94,14 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) error {
 	if st.Terminal {
 		ct = rawStreamType
 	}
-	out := &lateWriter{ready: make(chan struct{})}
-	defer out.open(nil)
-	stdout, stderr := io.Writer(out), io.Writer(out)
+	hj, err := hijack(w, r, ct)
+	if err != nil {
+		return err
+	}
+	defer hj.conn.Close()
+	stdout, stderr := io.Writer(hj.conn), io.Writer(hj.conn)
 	if !st.Terminal {
-		stdout, stderr = newMuxWriters(out, nil)
+		stdout, stderr = newMuxWriters(hj.conn, nil)
 	}
 	pr, pw := io.Pipe()
 	defer pw.Close()
@@ -102,23 +109,10 @@ func (s *Server) startExec(w http.ResponseWriter, r *http.Request) error {
 		streams.Stdin = pr
 	}
 	streams.Stdout, streams.Stderr = stdout, stderr
-	sess, startErr := s.rt.StartExec(ctx, st.ID, false, streams)
-	if startErr != nil && !errors.Is(startErr, engine.ErrExecNotFound) && !errors.Is(startErr, engine.ErrExecPermission) {
-		return startErr
-	}
-	hj, err := hijack(w, r, ct)
+	sess, err := s.rt.StartExec(ctx, st.ID, false, streams)
 	if err != nil {
-		if sess != nil {
-			sess.Close()
-		}
-		return err
-	}
-	defer hj.conn.Close()
-	out.open(hj.conn)
-	if startErr != nil {
-		// The stream is the only place left for the message; the exit
-		// code is in the session's record.
-		fmt.Fprintf(stdout, "%v\r\n", startErr)
+		// The stream is the only place left for the message.
+		fmt.Fprintf(stdout, "%v\r\n", err)
 		return nil
 	}
 	defer sess.Close()

@@ -330,6 +330,9 @@ func (c *Container) NetworkAttachments(ctx context.Context) ([]NetworkAttachment
 // ends (docker exec), and another client's exec must not prune it first.
 const execRetention = 5 * time.Minute
 
+// execStartGrace is how long ResizeExec waits for a session being started.
+const execStartGrace = 5 * time.Second
+
 // CreateExec records an exec session to be started later by StartExec
 // (the Docker API creates a session, then starts it). The container must
 // be running and the options valid now, so that a bad user or working
@@ -470,8 +473,19 @@ func (r *Runtime) InspectExec(ctx context.Context, id string) (ExecStatus, error
 
 // ResizeExec sets the terminal size of a running session with a terminal;
 // for one without, it does nothing, as docker does.
+//
+// A client may ask right after it sent the start (the docker CLI does, as
+// soon as the stream is set up), so a session still starting is waited for
+// a moment, as docker does.
 func (r *Runtime) ResizeExec(ctx context.Context, id string, size TermSize) error {
 	st, err := r.InspectExec(ctx, id)
+	for deadline := time.Now().Add(execStartGrace); err == nil && st.Terminal && !st.Running &&
+		st.ExitCode == nil && (st.Pending || st.PID == 0) && time.Now().Before(deadline); {
+		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+		st, err = r.InspectExec(ctx, id)
+	}
 	if err != nil {
 		return err
 	}
