@@ -41,7 +41,7 @@ func (r *Runtime) newContainer(ctx context.Context, cs ContainerSpec) (*Containe
 	if err := r.checkNetworks(ctx, &cs); err != nil {
 		return nil, err
 	}
-	img, imgCfg, err := r.resolveImage(ctx, cs.Image)
+	img, imgCfg, err := r.resolveImage(ctx, cs.Image, cs.PullPolicy)
 	if err != nil {
 		return nil, err
 	}

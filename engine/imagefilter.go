@@ -4,14 +4,16 @@ import (
 	"fmt"
 	"path"
 	"strings"
+	"time"
 )
 
 // FilterImages keeps the images matching every filter key (values of one
 // key OR): dangling=true|false, label=KEY[=VALUE], reference=PATTERN (a
-// shell pattern over the names, with or without the registry part).
+// shell pattern over the names, with or without the registry part),
+// before=IMAGE and since=IMAGE (created before or after that image).
 func FilterImages(list []Image, filters []string) ([]Image, error) {
-	type cond struct{ key, val string }
 	byKey := map[string][]string{}
+	created := map[string]time.Time{} // before/since value -> its image's time
 	for _, f := range filters {
 		k, v, ok := strings.Cut(f, "=")
 		if !ok {
@@ -23,12 +25,18 @@ func FilterImages(list []Image, filters []string) ([]Image, error) {
 				return nil, fmt.Errorf("invalid filter %q: dangling takes true or false: %w", f, ErrInvalidArg)
 			}
 		case "label":
+		case "before", "since":
+			img, ok := findInList(list, v)
+			if !ok {
+				return nil, fmt.Errorf("invalid filter %q: no such image %q: %w", f, v, ErrNoSuchImage)
+			}
+			created[v] = img.Created
 		case "reference":
 			if _, err := path.Match(v, ""); err != nil {
 				return nil, fmt.Errorf("invalid filter %q: %v: %w", f, err, ErrInvalidArg)
 			}
 		default:
-			return nil, fmt.Errorf("invalid filter %q: unknown key %q (use dangling, label, reference): %w", f, k, ErrInvalidArg)
+			return nil, fmt.Errorf("invalid filter %q: unknown key %q (use dangling, label, reference, before, since): %w", f, k, ErrInvalidArg)
 		}
 		byKey[k] = append(byKey[k], v)
 	}
@@ -38,7 +46,7 @@ func FilterImages(list []Image, filters []string) ([]Image, error) {
 		for k, vs := range byKey {
 			any := false
 			for _, v := range vs {
-				if imageMatches(img, k, v) {
+				if imageMatches(img, k, v, created[v]) {
 					any = true
 					break
 				}
@@ -87,8 +95,12 @@ func nameMatches(name, pattern string) bool {
 	return false
 }
 
-func imageMatches(img Image, key, val string) bool {
+func imageMatches(img Image, key, val string, ref time.Time) bool {
 	switch key {
+	case "before":
+		return img.Created.Before(ref)
+	case "since":
+		return img.Created.After(ref)
 	case "dangling":
 		return img.Dangling == (val == "true")
 	case "label":
@@ -99,4 +111,23 @@ func imageMatches(img Image, key, val string) bool {
 		return len(matchingNames(img.Names, []string{val})) > 0
 	}
 	return false
+}
+
+// findInList finds the image ref names among list: an ID (prefix, with or
+// without sha256:), a stored name, or a short name with or without tag.
+func findInList(list []Image, ref string) (Image, bool) {
+	id := strings.TrimPrefix(ref, "sha256:")
+	for _, img := range list {
+		if len(id) >= 3 && strings.HasPrefix(img.ID, id) {
+			return img, true
+		}
+	}
+	for _, img := range list {
+		for _, n := range img.Names {
+			if n == ref || n == ref+":latest" || strings.HasSuffix(n, "/"+ref) || strings.HasSuffix(n, "/"+ref+":latest") {
+				return img, true
+			}
+		}
+	}
+	return Image{}, false
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 )
 
 func TestFilterImages(t *testing.T) {
@@ -48,5 +49,41 @@ func TestFilterImages(t *testing.T) {
 		if len(got) > 0 && tt.wantNames != nil && !reflect.DeepEqual(got[0].Names, tt.wantNames) {
 			t.Errorf("%v: names = %v, want %v", tt.filters, got[0].Names, tt.wantNames)
 		}
+	}
+}
+
+func TestFilterImagesBeforeSince(t *testing.T) {
+	t0 := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	list := []Image{
+		{ID: "aaa111", Names: []string{"localhost/old:latest"}, Created: t0},
+		{ID: "bbb222", Names: []string{"localhost/mid:1"}, Created: t0.Add(time.Hour)},
+		{ID: "ccc333", Created: t0.Add(2 * time.Hour)},
+	}
+	ids := func(l []Image) []string {
+		var out []string
+		for _, i := range l {
+			out = append(out, i.ID)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{"before=mid:1", []string{"aaa111"}},
+		{"since=old", []string{"bbb222", "ccc333"}},
+		{"since=bbb", []string{"ccc333"}},
+		{"before=sha256:aaa111", nil},
+	} {
+		got, err := FilterImages(list, []string{tc.filter})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(ids(got), tc.want) {
+			t.Errorf("%s: got %v, want %v", tc.filter, ids(got), tc.want)
+		}
+	}
+	if _, err := FilterImages(list, []string{"before=nosuch"}); !errors.Is(err, ErrNoSuchImage) {
+		t.Errorf("before=nosuch: %v", err)
 	}
 }

@@ -18,7 +18,7 @@ func mapImageErr(err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, image.ErrNotFound):
+	case errors.Is(err, image.ErrNotFound), errors.Is(err, image.ErrNoSuchList):
 		return fmt.Errorf("%w: %w", ErrNoSuchImage, err)
 	case errors.Is(err, image.ErrInUse):
 		return fmt.Errorf("%w: %w", ErrImageInUse, err)
@@ -28,18 +28,48 @@ func mapImageErr(err error) error {
 	return err
 }
 
-// resolveImage finds the image a container is created from and its config.
-func (r *Runtime) resolveImage(ctx context.Context, ref string) (Image, ImageConfig, error) {
+// Pull policies of create and run (--pull).
+const (
+	PullMissing = "missing"
+	PullAlways  = "always"
+	PullNever   = "never"
+	PullNewer   = "newer"
+)
+
+// resolveImage finds the image a container is created from and its
+// config, pulling it first as policy says ("" means missing), as podman
+// does. A pull uses registries.conf, the default auth files and the
+// signature policy; its report goes to Options.PullProgress.
+func (r *Runtime) resolveImage(ctx context.Context, ref, policy string) (Image, ImageConfig, error) {
 	if ref == "" {
 		return Image{}, ImageConfig{}, fmt.Errorf("no image given: %w", ErrInvalidArg)
+	}
+	switch policy {
+	case "", PullMissing, PullAlways, PullNever, PullNewer:
+	default:
+		return Image{}, ImageConfig{}, fmt.Errorf("invalid pull policy %q: use missing, always, never or newer: %w", policy, ErrInvalidArg)
 	}
 	_, imgs, err := r.storage(ctx)
 	if err != nil {
 		return Image{}, ImageConfig{}, err
 	}
 	img, err := imgs.Lookup(ctx, ref)
-	if err != nil {
+	local := err == nil
+	if err != nil && (!errors.Is(err, image.ErrNotFound) || policy == PullNever) {
 		return Image{}, ImageConfig{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
+	}
+	if !local || policy == PullAlways || policy == PullNewer {
+		pulled, perr := r.Pull(ctx, ref, PullOptions{Progress: r.opts.PullProgress})
+		switch {
+		case perr == nil && len(pulled) > 0:
+			if img, err = imgs.Lookup(ctx, pulled[0].ID); err != nil {
+				return Image{}, ImageConfig{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
+			}
+		case local && policy == PullNewer:
+			// The local image stands when the registry cannot tell.
+		case perr != nil:
+			return Image{}, ImageConfig{}, perr
+		}
 	}
 	cfg, err := imgs.Config(ctx, img.ID)
 	if err != nil {

@@ -33,7 +33,7 @@ const (
 // the default one when needed.
 func (r *Runtime) infraImage(ctx context.Context, ref string) (string, error) {
 	if ref != "" {
-		if _, _, err := r.resolveImage(ctx, ref); err != nil {
+		if _, _, err := r.resolveImage(ctx, ref, ""); err != nil {
 			return "", fmt.Errorf("infra image: %w", err)
 		}
 		return ref, nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,6 +37,9 @@ type Options struct {
 	// the engine appends "container cleanup <ID>". It must point at the same
 	// roots. Default: this executable with --root/--runroot.
 	CleanupCommand []string
+	// PullProgress receives the report of pulls that create and run make
+	// for a missing image; nil means quiet.
+	PullProgress io.Writer
 }
 
 func (o *Options) setDefaults() error {

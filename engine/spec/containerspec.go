@@ -13,6 +13,8 @@ package spec
 type ContainerSpec struct {
 	Name  string `json:"name,omitempty"`
 	Image string `json:"image,omitempty"` // reference as the user typed it
+	// PullPolicy is --pull: missing (default), always, never or newer.
+	PullPolicy string `json:"pullPolicy,omitempty"`
 
 	// Command replaces the image's CMD when non-empty.
 	Command []string `json:"command,omitempty"`

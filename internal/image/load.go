@@ -15,7 +15,6 @@ import (
 	"strings"
 
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
-	"go.podman.io/image/v5/copy"
 	dockerarchive "go.podman.io/image/v5/docker/archive"
 	"go.podman.io/image/v5/docker/reference"
 	"go.podman.io/image/v5/oci/layout"
@@ -338,49 +337,28 @@ func (s *Service) loadDockerArchive(ctx context.Context, sys *types.SystemContex
 // copyIn copies src into the store under the given (normalised) names and
 // returns them, or the image ID when there are none.
 func (s *Service) copyIn(ctx context.Context, sys *types.SystemContext, pc *signature.PolicyContext, src types.ImageReference, names []string) ([]string, error) {
-	var named reference.Named
-	id := ""
-	if len(names) > 0 {
-		var err error
-		if named, err = reference.ParseNormalizedNamed(names[0]); err != nil {
-			return nil, fmt.Errorf("image name %q: %w", names[0], err)
-		}
-	} else {
-		// A storage reference needs a name or an ID. The store would
-		// derive the same ID (the config digest) itself.
-		var err error
-		if id, err = configID(ctx, sys, src); err != nil {
-			return nil, err
-		}
-	}
-	dest, err := istorage.Transport.NewStoreReference(s.store, named, id)
+	got, err := s.copyInWith(ctx, sys, pc, src, names, nil)
 	if err != nil {
-		return nil, err
-	}
-	var resolved types.ImageReference
-	if _, err := copy.Image(ctx, pc, dest, src, &copy.Options{
-		SourceCtx:               sys,
-		DestinationCtx:          sys,
-		ReportResolvedReference: &resolved,
-	}); err != nil {
 		return nil, fmt.Errorf("copying image into storage: %w", err)
 	}
-	if resolved == nil {
-		resolved = dest
-	}
-	img, err := istorage.Transport.GetStoreImage(s.store, resolved)
-	if err != nil {
-		return nil, fmt.Errorf("finding loaded image: %w", err)
-	}
-	if len(names) > 1 {
-		if err := s.store.AddNames(img.ID, names[1:]); err != nil {
-			return nil, fmt.Errorf("naming image %s: %w", img.ID, err)
-		}
-	}
 	if len(names) == 0 {
-		return []string{img.ID}, nil
+		return []string{got.id}, nil
 	}
 	return names, nil
+}
+
+// istorageRef is a storage-transport reference for a copy into the store.
+func istorageRef(s *Service, named reference.Named, id string) (types.ImageReference, error) {
+	return istorage.Transport.NewStoreReference(s.store, named, id)
+}
+
+// storeImage returns the ID of the stored image ref points at.
+func storeImage(s *Service, ref types.ImageReference) (string, error) {
+	img, err := istorage.Transport.GetStoreImage(s.store, ref)
+	if err != nil {
+		return "", err
+	}
+	return img.ID, nil
 }
 
 // configID returns the ID an image will get in the store: the hex digest

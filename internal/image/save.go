@@ -25,6 +25,8 @@ import (
 const (
 	FormatDockerArchive = "docker-archive"
 	FormatOCIArchive    = "oci-archive"
+	// FormatOCIDir writes an OCI image layout directory instead of a tar.
+	FormatOCIDir = "oci-dir"
 )
 
 // saveItem is one image to write, with the name to record ("" for none).
@@ -50,8 +52,8 @@ func (s *Service) Save(ctx context.Context, refs []string, format, path string) 
 	if format == "" {
 		format = FormatDockerArchive
 	}
-	if format != FormatDockerArchive && format != FormatOCIArchive {
-		return fmt.Errorf("save: unknown format %q (want %s or %s)", format, FormatDockerArchive, FormatOCIArchive)
+	if format != FormatDockerArchive && format != FormatOCIArchive && format != FormatOCIDir {
+		return fmt.Errorf("save: unknown format %q (want %s, %s or %s)", format, FormatDockerArchive, FormatOCIArchive, FormatOCIDir)
 	}
 	items := make([]saveItem, 0, len(refs))
 	for _, ref := range refs {
@@ -80,6 +82,9 @@ func (s *Service) Save(ctx context.Context, refs []string, format, path string) 
 	}
 	defer pc.Destroy()
 
+	if format == FormatOCIDir {
+		return s.saveOCIDir(ctx, sys, pc, items, path, op.path)
+	}
 	out, commit, err := outputPath(path, op.path)
 	if err != nil {
 		return err
@@ -230,6 +235,14 @@ func (s *Service) saveDocker(ctx context.Context, sys *types.SystemContext, pc *
 // saveOCI builds an OCI layout in dir (the oci transport puts several
 // images into one index) and tars it to out.
 func (s *Service) saveOCI(ctx context.Context, sys *types.SystemContext, pc *signature.PolicyContext, items []saveItem, dir, out string) error {
+	if err := s.saveLayout(ctx, sys, pc, items, dir); err != nil {
+		return err
+	}
+	return tarDir(ctx, dir, out)
+}
+
+// saveLayout copies the images into the OCI layout dir.
+func (s *Service) saveLayout(ctx context.Context, sys *types.SystemContext, pc *signature.PolicyContext, items []saveItem, dir string) error {
 	for _, it := range items {
 		name := ""
 		if it.name != nil {
@@ -247,7 +260,7 @@ func (s *Service) saveOCI(ctx context.Context, sys *types.SystemContext, pc *sig
 			return fmt.Errorf("image %s: %w", shortID(it.id), err)
 		}
 	}
-	return tarDir(ctx, dir, out)
+	return nil
 }
 
 // tarDir writes the regular files and directories under dir as a tar to
@@ -303,4 +316,25 @@ func tarDir(ctx context.Context, dir, out string) (retErr error) {
 		return err
 	}
 	return tw.Close()
+}
+
+// saveOCIDir builds the layout in scratch and renames it to dir, which
+// must not exist yet, so a failed save leaves nothing behind. A dir on
+// another file system is refused by the rename: then the layout is
+// written in place.
+func (s *Service) saveOCIDir(ctx context.Context, sys *types.SystemContext, pc *signature.PolicyContext, items []saveItem, dir, scratch string) error {
+	if _, err := os.Lstat(dir); err == nil {
+		return fmt.Errorf("saving to %s: %w", dir, fs.ErrExist)
+	}
+	staged := filepath.Join(scratch, "layout")
+	if err := s.saveLayout(ctx, sys, pc, items, staged); err != nil {
+		return fmt.Errorf("saving to %s: %w", dir, err)
+	}
+	if err := os.Rename(staged, dir); err != nil {
+		if err := s.saveLayout(ctx, sys, pc, items, dir); err != nil {
+			os.RemoveAll(dir)
+			return fmt.Errorf("saving to %s: %w", dir, err)
+		}
+	}
+	return nil
 }

@@ -86,12 +86,21 @@ func iptablesRules(table, s string) []string {
 // freePort returns a TCP port on 127.0.0.1 that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := pickFreePort()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return port
+}
+
+// pickFreePort asks the kernel for a free loopback port.
+func pickFreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
 	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // netnsFiles lists what is left under the Env's netns directory.

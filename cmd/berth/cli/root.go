@@ -81,6 +81,7 @@ func (g *Globals) Runtime(ctx context.Context) (*engine.Runtime, error) {
 		RunRoot:        g.RunRoot,
 		OCIRuntime:     g.OCIRuntime,
 		CleanupCommand: g.selfCommand(),
+		PullProgress:   os.Stderr,
 	})
 	if err != nil {
 		return nil, err

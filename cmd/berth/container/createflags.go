@@ -36,6 +36,7 @@ type createFlags struct {
 	net                                       netFlags
 	// namespace sharing and pods (pods.md)
 	pod, ipc, pid, uts, userns, cgroupns string
+	pull                                 string
 }
 
 func (f *createFlags) register(fs *pflag.FlagSet) {
@@ -77,6 +78,7 @@ func (f *createFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.uts, "uts", "", "UTS namespace (hostname): private (default), host, or container:NAME")
 	fs.StringVar(&f.userns, "userns", "", "user namespace: host (default) or container:NAME")
 	fs.StringVar(&f.cgroupns, "cgroupns", "", "cgroup namespace: host (default), private, or container:NAME")
+	fs.StringVar(&f.pull, "pull", "missing", "pull the image: missing (when not local), always, never, or newer (when the registry's differs; the local one if the registry cannot be reached)")
 }
 
 // toSpec builds the ContainerSpec for IMAGE [COMMAND [ARG...]].
@@ -85,7 +87,7 @@ func (f *createFlags) toSpec(cmd *cobra.Command, args []string) (engine.Containe
 		Name: f.name, Image: args[0], Command: args[1:], WorkDir: f.workdir, User: f.user,
 		Hostname: f.hostname, StopSignal: f.stopSignal,
 		CapAdd: f.capAdd, CapDrop: f.capDrop, Privileged: f.privileged, ReadOnly: f.readOnly,
-		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm,
+		Stdin: f.interactive, Terminal: f.tty, Remove: f.rm, PullPolicy: f.pull,
 		VolumesFrom: f.volumesFrom, ReadOnlyNoTmpfs: !f.readOnlyTmpfs,
 		Pod: f.pod, IPCMode: f.ipc, PIDMode: f.pid, UTSMode: f.uts, UserNSMode: f.userns, CgroupNSMode: f.cgroupns,
 	}

@@ -1,10 +1,8 @@
 package container
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -20,7 +18,6 @@ func newExport(g *cli.Globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			var w io.Writer = os.Stdout
 			if output == "" && term.IsTerminal(int(os.Stdout.Fd())) {
 				return usageErr("refusing to write a tar archive to a terminal: use -o FILE or redirect")
 			}
@@ -32,25 +29,7 @@ func newExport(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var tmp string
-			if output != "" {
-				// Write beside the target and rename, so a failed export
-				// never leaves a truncated archive under the wanted name.
-				f, err := os.CreateTemp(filepath.Dir(output), ".berth-export-*")
-				if err != nil {
-					return fmt.Errorf("creating %s: %w", output, err)
-				}
-				defer f.Close()
-				defer os.Remove(f.Name())
-				tmp, w = f.Name(), f
-			}
-			if err := c.Export(ctx, w); err != nil {
-				return err
-			}
-			if tmp != "" {
-				return os.Rename(tmp, output)
-			}
-			return nil
+			return cli.WriteOutput(output, func(w io.Writer) error { return c.Export(ctx, w) })
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of stdout")

@@ -1,12 +1,14 @@
 package container
 
 import (
+	"context"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berthproject/berth/cmd/berth/cli"
+	"github.com/berthproject/berth/engine"
 )
 
 func newRename(g *cli.Globals) *cobra.Command {
@@ -30,25 +32,9 @@ func newRename(g *cli.Globals) *cobra.Command {
 }
 
 func newExists(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists CONTAINER",
-		Short: "Exit 0 if the container exists, 1 if it does not",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			rt, err := g.Runtime(cmd.Context())
-			if err != nil {
-				return err
-			}
-			ok, err := rt.ContainerExists(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cli.ExitError{Code: 1}
-			}
-			return nil
-		},
-	}
+	return cli.NewExistsCommand(g, "CONTAINER", func(ctx context.Context, rt *engine.Runtime, ref string) (bool, error) {
+		return rt.ContainerExists(ctx, ref)
+	})
 }
 
 func newPrune(g *cli.Globals) *cobra.Command {

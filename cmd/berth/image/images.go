@@ -26,7 +26,8 @@ func newImages(g *cli.Globals, use string) *cobra.Command {
 		Aliases: imagesAliases(use),
 		Short:   "List local images",
 		Long: `List local images, one line per name (untagged images show <none>).
-Filters: dangling=true|false, label=KEY[=VALUE], reference=PATTERN.
+Filters: dangling=true|false, label=KEY[=VALUE], reference=PATTERN,
+before=IMAGE, since=IMAGE.
 --format fields: .Repository .Tag .ID .Digest .Created .CreatedAt .Size
 .Labels, "table ..." or "json".`,
 		Args: cobra.MaximumNArgs(1),
@@ -76,7 +77,7 @@ Filters: dangling=true|false, label=KEY[=VALUE], reference=PATTERN.
 	fl.BoolVar(&noTrunc, "no-trunc", false, "do not truncate image IDs")
 	fl.BoolVar(&digests, "digests", false, "show manifest digests")
 	fl.StringVar(&tmpl, "format", "", `format output: a Go template, "table TEMPLATE" or "json"`)
-	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output with KEY=VALUE (dangling, label, reference)")
+	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output with KEY=VALUE (dangling, label, reference, before, since)")
 	return cmd
 }
 

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -69,26 +70,9 @@ func newPrune(g *cli.Globals) *cobra.Command {
 }
 
 func newExists(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists NETWORK",
-		Short: "Exit 0 if the network exists, 1 if not",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			rt, err := g.Runtime(ctx)
-			if err != nil {
-				return err
-			}
-			ok, err := rt.NetworkExists(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cli.ExitError{Code: 1}
-			}
-			return nil
-		},
-	}
+	return cli.NewExistsCommand(g, "NETWORK", func(ctx context.Context, rt *engine.Runtime, ref string) (bool, error) {
+		return rt.NetworkExists(ctx, ref)
+	})
 }
 
 func newReload(g *cli.Globals) *cobra.Command {

@@ -1,6 +1,7 @@
 package pod
 
 import (
+	"context"
 	"errors"
 	"fmt"
 
@@ -60,24 +61,7 @@ func newPrune(g *cli.Globals) *cobra.Command {
 }
 
 func newExists(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists POD",
-		Short: "Exit 0 if the pod exists, 1 if not",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			rt, err := g.Runtime(ctx)
-			if err != nil {
-				return err
-			}
-			ok, err := rt.PodExists(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return cli.ExitError{Code: 1}
-			}
-			return nil
-		},
-	}
+	return cli.NewExistsCommand(g, "POD", func(ctx context.Context, rt *engine.Runtime, ref string) (bool, error) {
+		return rt.PodExists(ctx, ref)
+	})
 }

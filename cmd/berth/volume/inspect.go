@@ -1,6 +1,7 @@
 package volume
 
 import (
+	"context"
 	"errors"
 	"os"
 
@@ -62,21 +63,11 @@ func newInspect(g *cli.Globals) *cobra.Command {
 }
 
 func newExists(g *cli.Globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "exists VOLUME",
-		Short: "Exit 0 if the volume exists, 1 if not",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			rt, err := g.Runtime(ctx)
-			if err != nil {
-				return err
-			}
-			_, err = rt.LookupVolume(ctx, args[0])
-			if errors.Is(err, engine.ErrNoSuchVolume) {
-				return cli.ExitError{Code: 1}
-			}
-			return err
-		},
-	}
+	return cli.NewExistsCommand(g, "VOLUME", func(ctx context.Context, rt *engine.Runtime, ref string) (bool, error) {
+		_, err := rt.LookupVolume(ctx, ref)
+		if errors.Is(err, engine.ErrNoSuchVolume) {
+			return false, nil
+		}
+		return err == nil, err
+	})
 }

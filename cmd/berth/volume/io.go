@@ -1,10 +1,8 @@
 package volume
 
 import (
-	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -31,26 +29,7 @@ func newExport(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var w io.Writer = os.Stdout
-			var tmp string
-			if output != "" {
-				// Beside the target, renamed at the end: a failed export
-				// leaves no truncated archive under the wanted name.
-				f, err := os.CreateTemp(filepath.Dir(output), ".berth-export-*")
-				if err != nil {
-					return fmt.Errorf("creating %s: %w", output, err)
-				}
-				defer f.Close()
-				defer os.Remove(f.Name())
-				tmp, w = f.Name(), f
-			}
-			if err := v.Export(ctx, w); err != nil {
-				return err
-			}
-			if tmp != "" {
-				return os.Rename(tmp, output)
-			}
-			return nil
+			return cli.WriteOutput(output, func(w io.Writer) error { return v.Export(ctx, w) })
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write to FILE instead of stdout")
