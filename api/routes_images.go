@@ -18,6 +18,7 @@ func (s *Server) imageRoutes() {
 	s.handle("POST /images/prune", s.pruneImages)
 	s.handle("GET /images/search", s.searchImages)
 	s.handle("POST /commit", s.commitContainer)
+	s.handle("POST /auth", s.checkAuth)
 	// Image names hold slashes ("localhost/busybox:latest"), so the routes
 	// below take the rest of the path and split off the action.
 	s.handle("GET /images/{rest...}", s.imageGet)

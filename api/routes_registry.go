@@ -455,3 +455,34 @@ func (s *Server) searchImages(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+// POST /auth: checks the credentials with the registry (docker login).
+// As with dockerd, nothing is stored on the server side: the client keeps
+// the credentials and sends them in X-Registry-Auth.
+func (s *Server) checkAuth(w http.ResponseWriter, r *http.Request) error {
+	var ac registry.AuthConfig
+	if err := decodeJSON(w, r, &ac); err != nil {
+		return err
+	}
+	if ac.Username == "" {
+		return badRequestf("login: a user name is required (token logins are not supported by berth yet)")
+	}
+	server := strings.TrimPrefix(strings.TrimPrefix(ac.ServerAddress, "https://"), "http://")
+	server = strings.TrimSuffix(server, "/")
+	if server == "" || strings.Contains(server, "index.docker.io") {
+		server = "docker.io"
+	}
+	dir, err := os.MkdirTemp("", "berth-auth-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	o := engine.RegistryOptions{AuthFile: dir + "/auth.json", AuthFileExplicit: true}
+	if isLoopbackRegistry(server) {
+		o.TLSVerify = types.OptionalBoolFalse
+	}
+	if err := s.rt.Login(r.Context(), server, ac.Username, ac.Password, o); err != nil {
+		return &httpError{http.StatusUnauthorized, err.Error()}
+	}
+	return writeJSON(w, http.StatusOK, registry.AuthResponse{Status: "Login Succeeded"})
+}
