@@ -32,7 +32,8 @@ type progressStream struct {
 	js      *jsonStream
 	push    bool     // the words of a push, not a pull
 	layers  []string // "Copying blob" ids seen, for "Pull complete"/"Pushed"
-	partial string
+	wmu     sync.Mutex
+	partial string // a line not yet ended
 }
 
 // jsonMessage is one message of the stream (the fields of docker's
@@ -70,6 +71,8 @@ func (p *progressStream) started() bool {
 // a blob line becomes docker's per-layer message with the blob's short
 // digest as id.
 func (p *progressStream) Write(b []byte) (int, error) {
+	p.wmu.Lock()
+	defer p.wmu.Unlock()
 	p.partial += string(b)
 	for {
 		line, rest, ok := strings.Cut(p.partial, "\n")
