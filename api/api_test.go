@@ -118,7 +118,7 @@ func TestSpecFromCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	three := uint(3)
-	want := engine.ContainerSpec{
+	want := engine.ContainerSpec{PullPolicy: engine.PullNever,
 		Name: "web", Image: "busybox", Command: []string{"echo", "hi"}, EntrypointSet: true,
 		Env: []string{"A=b"}, Labels: map[string]string{"l": "v"}, StopTimeout: &three,
 		Terminal: true, Stdin: true, Remove: true, Privileged: true, CapAdd: []string{"NET_ADMIN"},
@@ -149,7 +149,7 @@ func TestSpecFromCreateNetworkAndResources(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := engine.ContainerSpec{
+	want := engine.ContainerSpec{PullPolicy: engine.PullNever,
 		Image: "busybox", NetworkMode: "bridge", Networks: []string{"app", "other"}, NetworkAliases: []string{"web"},
 		StaticIPs: []string{"10.1.2.3"}, Ports: []string{"127.0.0.1:8080:80/tcp", "53/udp"}, PublishAll: true,
 		DNSServers: []string{"10.0.0.2"}, AddHosts: []string{"h:1.2.3.4"}, VolumesFrom: []string{"other:ro"},

@@ -120,8 +120,11 @@ func specFromCreate(name string, req *container.CreateRequest) (engine.Container
 		cfg = &container.Config{}
 	}
 	cs := engine.ContainerSpec{
-		Name:       name,
-		Image:      cfg.Image,
+		Name:  name,
+		Image: cfg.Image,
+		// docker's create never pulls: on a 404 the client pulls through
+		// POST /images/create and creates again.
+		PullPolicy: engine.PullNever,
 		Command:    cfg.Cmd,
 		Env:        cfg.Env,
 		WorkDir:    cfg.WorkingDir,

@@ -53,7 +53,7 @@ func statusCode(err error) int {
 	case errors.Is(err, engine.ErrNoSuchCtr), errors.Is(err, engine.ErrNoSuchImage),
 		errors.Is(err, engine.ErrNoSuchPod), errors.Is(err, engine.ErrNoSuchVolume),
 		errors.Is(err, engine.ErrNoSuchNetwork), errors.Is(err, engine.ErrNoSuchArtifact),
-		errors.Is(err, engine.ErrNoSuchPath):
+		errors.Is(err, engine.ErrNoSuchPath), errors.Is(err, engine.ErrNoSuchExecSession):
 		return http.StatusNotFound
 	case errors.Is(err, engine.ErrCtrExists), errors.Is(err, engine.ErrCtrStateInvalid),
 		errors.Is(err, engine.ErrImageInUse), errors.Is(err, engine.ErrAmbiguous),

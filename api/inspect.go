@@ -108,7 +108,7 @@ func inspectResponse(d *engine.InspectData) *container.InspectResponse {
 		RestartCount:   d.RestartCount,
 		Driver:         d.Driver,
 		Platform:       "linux",
-		ExecIDs:        nil,
+		ExecIDs:        d.ExecIDs,
 		State: &container.State{
 			Status:     dockerState(st),
 			Running:    d.State.Running,

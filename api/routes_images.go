@@ -14,6 +14,11 @@ func (s *Server) imageRoutes() {
 	s.handle("GET /images/json", s.listImages)
 	s.handle("GET /images/get", s.saveImages)
 	s.handle("POST /images/load", s.loadImages)
+	s.handle("POST /images/create", s.pullImage)
+	s.handle("POST /images/prune", s.pruneImages)
+	s.handle("GET /images/search", s.searchImages)
+	s.handle("POST /commit", s.commitContainer)
+	s.handle("POST /auth", s.checkAuth)
 	// Image names hold slashes ("localhost/busybox:latest"), so the routes
 	// below take the rest of the path and split off the action.
 	s.handle("GET /images/{rest...}", s.imageGet)
@@ -56,10 +61,7 @@ func (s *Server) imagePost(w http.ResponseWriter, r *http.Request) error {
 	case "tag":
 		return s.tagImage(w, r, name)
 	case "push":
-		return notImplementedf("push is not available in berth's API yet")
-	}
-	if r.PathValue("rest") == "create" {
-		return notImplementedf("pulling images is not available in berth's API yet; load them with POST /images/load")
+		return s.pushImage(w, r, name)
 	}
 	return notFoundf("page not found")
 }
@@ -149,19 +151,24 @@ func (s *Server) inspectImage(w http.ResponseWriter, r *http.Request, name strin
 
 // GET /images/{name}/history: newest first, from the image config.
 func (s *Server) imageHistory(w http.ResponseWriter, r *http.Request, name string) error {
-	d, err := s.rt.InspectImage(r.Context(), imageRef(name))
+	ref := imageRef(name)
+	hist, err := s.rt.ImageHistory(r.Context(), ref)
 	if err != nil {
 		return err
 	}
-	out := []image.HistoryResponseItem{}
-	for i := len(d.History) - 1; i >= 0; i-- {
-		h := d.History[i]
-		item := image.HistoryResponseItem{ID: "<missing>", CreatedBy: h.CreatedBy, Comment: h.Comment, Tags: []string{}}
-		if h.Created != nil {
-			item.Created = h.Created.Unix()
-		}
-		if i == len(d.History)-1 {
-			item.ID, item.Tags = imageID(d.ID), d.RepoTags
+	img, err := s.rt.LookupImage(r.Context(), ref)
+	if err != nil {
+		return err
+	}
+	out := make([]image.HistoryResponseItem, 0, len(hist))
+	for _, h := range hist {
+		item := image.HistoryResponseItem{ID: "<missing>", Created: h.Created.Unix(), CreatedBy: h.CreatedBy,
+			Comment: h.Comment, Size: h.Size, Tags: []string{}}
+		if h.ID != "" {
+			item.ID = imageID(h.ID)
+			if h.ID == img.ID && img.Names != nil {
+				item.Tags = img.Names
+			}
 		}
 		out = append(out, item)
 	}

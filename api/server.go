@@ -64,6 +64,7 @@ func (s *Server) routes() {
 	s.volumeRoutes()
 	s.networkRoutes()
 	s.monitorRoutes()
+	s.execRoutes()
 }
 
 // handle registers a handler that returns an error; the error becomes the

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +11,9 @@ import (
 	"path"
 	"time"
 
+	"github.com/berthproject/berth/engine/spec"
 	"github.com/berthproject/berth/internal/oci"
+	"github.com/berthproject/berth/internal/state"
 )
 
 // Engine operations that the Docker API service needs in a shape the CLI
@@ -320,4 +323,222 @@ func (c *Container) NetworkAttachments(ctx context.Context) ([]NetworkAttachment
 		return nil, err
 	}
 	return c.attachments(ctx)
+}
+
+// execRetention is how long an ended session made by CreateExec stays
+// inspectable: a Docker API client reads the exit code after the stream
+// ends (docker exec), and another client's exec must not prune it first.
+const execRetention = 5 * time.Minute
+
+// execStartGrace is how long ResizeExec waits for a session being started.
+const execStartGrace = 5 * time.Second
+
+// CreateExec records an exec session to be started later by StartExec
+// (the Docker API creates a session, then starts it). The container must
+// be running and the options valid now, so that a bad user or working
+// directory fails here. The session is inspectable (InspectExec) until
+// execRetention after it ends, or until the container stops.
+func (c *Container) CreateExec(ctx context.Context, o ExecOptions, detachKeys string) (string, error) {
+	if _, err := ParseDetachKeys(detachKeys); err != nil {
+		return "", err
+	}
+	if len(o.Command) == 0 {
+		return "", fmt.Errorf("no command given to exec: %w", ErrInvalidArg)
+	}
+	var id string
+	err := c.Batch(ctx, func(l *Locked) error {
+		if c.state.Status != StatusRunning {
+			return fmt.Errorf("container %s is not running: %w", c.config.Name, ErrCtrStateInvalid)
+		}
+		img := c.config.ImageConfig
+		if _, err := spec.ExecProcess(ctx, &c.config.Spec, &img, c.config.ID, c.state.Mountpoint, o.ExecOptions); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalidArg, err)
+		}
+		c.pruneExecSessions(ctx)
+		opts := o.ExecOptions
+		info := ExecSessionInfo{
+			ID: newExecID(), ContainerID: c.config.ID, Command: o.Command, User: o.User,
+			Terminal: o.Terminal, Interactive: o.Interactive, Created: time.Now(),
+			Options: &opts, Pending: true, DetachKeys: detachKeys, Retain: true,
+		}
+		dir := c.r.execDir(c.config.ID, info.ID)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("creating exec session dir: %w", err)
+		}
+		if err := c.r.saveExecSession(ctx, info, true); err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+		id = info.ID
+		return nil
+	})
+	return id, err
+}
+
+// StartExec starts a session made by CreateExec: detached, or attached to
+// s (stdin forwarded when the session was created interactive; its end
+// closes the process's stdin, as docker does). A session starts once: a
+// second start is ErrCtrStateInvalid.
+func (r *Runtime) StartExec(ctx context.Context, id string, detach bool, s Streams) (*ExecSession, error) {
+	info, err := r.execSession(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !info.Pending || info.Options == nil {
+		return nil, fmt.Errorf("exec session %s has already been started: %w", info.ID, ErrCtrStateInvalid)
+	}
+	c, err := r.LookupContainer(ctx, info.ContainerID)
+	if err != nil {
+		return nil, fmt.Errorf("exec session %s: %w", info.ID, err)
+	}
+	o := ExecOptions{ExecOptions: *info.Options, Interactive: info.Interactive && !detach, Detach: detach, session: &info}
+	if info.Terminal && o.Interactive {
+		// Detach keys act on a terminal only, as in docker.
+		if s.DetachKeys, err = ParseDetachKeys(info.DetachKeys); err != nil {
+			return nil, err
+		}
+	} else {
+		s.DetachKeys = nil
+	}
+	s.CloseStdin = true
+	return c.Exec(ctx, o, s)
+}
+
+// claimExecSession turns the pending record of a session made by CreateExec
+// into the one Exec starts, under the container's lock so that two starts
+// of one session cannot both run it.
+func (c *Container) claimExecSession(ctx context.Context, info ExecSessionInfo, detach bool) (ExecSessionInfo, error) {
+	cur, err := c.r.execSession(ctx, info.ID)
+	if err != nil {
+		return cur, err
+	}
+	if !cur.Pending {
+		return cur, fmt.Errorf("exec session %s has already been started: %w", cur.ID, ErrCtrStateInvalid)
+	}
+	cur.Pending = false
+	cur.Detached = detach
+	cur.Interactive = cur.Interactive && !detach
+	cur.Created = time.Now() // the "no PID after a minute" rule counts from here
+	return cur, nil
+}
+
+// execSession reads the record of a session by ID (or unique prefix).
+func (r *Runtime) execSession(ctx context.Context, id string) (ExecSessionInfo, error) {
+	obj, err := r.db.LookupObject(ctx, execKind, id)
+	if errors.Is(err, state.ErrNotFound) {
+		return ExecSessionInfo{}, fmt.Errorf("exec session %s: %w", id, ErrNoSuchExecSession)
+	}
+	if err != nil {
+		return ExecSessionInfo{}, err
+	}
+	var info ExecSessionInfo
+	if err := json.Unmarshal(obj.Data, &info); err != nil {
+		return ExecSessionInfo{}, fmt.Errorf("exec session %s: corrupt record: %w", id, err)
+	}
+	return info, nil
+}
+
+// ExecStatus is a session as InspectExec sees it.
+type ExecStatus struct {
+	ExecSessionInfo
+	Running  bool
+	ExitCode *int // nil while it runs or before it started
+}
+
+// InspectExec describes a session: its settings, whether it runs, and its
+// exit code once it ended.
+func (r *Runtime) InspectExec(ctx context.Context, id string) (ExecStatus, error) {
+	info, err := r.execSession(ctx, id)
+	if err != nil {
+		return ExecStatus{}, err
+	}
+	st := ExecStatus{ExecSessionInfo: info, ExitCode: info.ExitCode}
+	if info.Pending || info.ExitCode != nil {
+		return st, nil
+	}
+	c, err := r.LookupContainer(ctx, info.ContainerID)
+	if err != nil {
+		return ExecStatus{}, fmt.Errorf("exec session %s: %w", id, ErrNoSuchExecSession)
+	}
+	if err := c.peek(ctx); err != nil {
+		return ExecStatus{}, err
+	}
+	if code, _, err := oci.ReadExitFile(oci.ExecExitDir(r.execDir(info.ContainerID, info.ID)), info.ContainerID); err == nil {
+		st.ExitCode = &code
+		return st, nil
+	}
+	st.Running = info.PID != 0 && !c.sessionEnded(info)
+	return st, nil
+}
+
+// ResizeExec sets the terminal size of a running session with a terminal;
+// for one without, it does nothing, as docker does.
+//
+// A client may ask right after it sent the start (the docker CLI does, as
+// soon as the stream is set up), so a session still starting is waited for
+// a moment, as docker does.
+func (r *Runtime) ResizeExec(ctx context.Context, id string, size TermSize) error {
+	st, err := r.InspectExec(ctx, id)
+	for deadline := time.Now().Add(execStartGrace); err == nil && st.Terminal && !st.Running &&
+		st.ExitCode == nil && (st.Pending || st.PID == 0) && time.Now().Before(deadline); {
+		if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
+			return err
+		}
+		st, err = r.InspectExec(ctx, id)
+	}
+	if err != nil {
+		return err
+	}
+	if !st.Terminal {
+		return nil
+	}
+	if !st.Running {
+		return fmt.Errorf("exec session %s is not running: %w", st.ID, ErrCtrStateInvalid)
+	}
+	if err := oci.Resize(r.execDir(st.ContainerID, st.ID), size.Rows, size.Cols); err != nil {
+		return fmt.Errorf("%w: %w", ErrRuntime, err)
+	}
+	return nil
+}
+
+// execFailureCode is the exit code docker reports for a session whose
+// command could not be executed, or -1.
+func execFailureCode(err error) int {
+	switch {
+	case errors.Is(err, ErrExecNotFound):
+		return 127
+	case errors.Is(err, ErrExecPermission):
+		return 126
+	}
+	return -1
+}
+
+// endExecSession records how a session ended (code >= 0) when it is kept
+// for inspection, and forgets it otherwise.
+func (r *Runtime) endExecSession(ctx context.Context, info ExecSessionInfo, code int) {
+	if !info.Retain || code < 0 {
+		r.forgetExecSession(ctx, info.ContainerID, info.ID)
+		return
+	}
+	info.ExitCode = &code
+	info.Ended = time.Now()
+	if err := r.saveExecSession(ctx, info, false); err != nil {
+		r.forgetExecSession(ctx, info.ContainerID, info.ID)
+	}
+}
+
+// retained reports whether an ended session is still kept for inspection.
+func (c *Container) retained(info ExecSessionInfo) bool {
+	if !info.Retain || !c.state.running() {
+		return false
+	}
+	ended := info.Ended
+	if info.ExitCode == nil {
+		_, at, err := oci.ReadExitFile(oci.ExecExitDir(c.r.execDir(c.config.ID, info.ID)), c.config.ID)
+		if err != nil {
+			return false
+		}
+		ended = at
+	}
+	return time.Since(ended) < execRetention
 }

@@ -28,6 +28,8 @@ type ExecOptions struct {
 	Detach      bool // start it and return (-d)
 	// PreserveFDs are handed to the process as fds 3, 4, ...
 	PreserveFDs []*os.File
+	// session is a record made ahead by CreateExec that this start runs.
+	session *ExecSessionInfo
 }
 
 // ExecSessionInfo is what berth records about an exec session.
@@ -41,6 +43,16 @@ type ExecSessionInfo struct {
 	Detached    bool      `json:"detached,omitempty"`
 	PID         int       `json:"pid,omitempty"`
 	Created     time.Time `json:"created"`
+	// Sessions made by CreateExec (the Docker API's create/start split):
+	// the options to start with, whether the start is still to come, the
+	// detach keys, and the exit code once known. Such sessions stay
+	// inspectable for execRetention after they end.
+	Options    *spec.ExecOptions `json:"options,omitempty"`
+	Pending    bool              `json:"pending,omitempty"`
+	DetachKeys string            `json:"detachKeys,omitempty"`
+	Retain     bool              `json:"retain,omitempty"`
+	ExitCode   *int              `json:"exitCode,omitempty"`
+	Ended      time.Time         `json:"ended,omitzero"`
 }
 
 // ExecSession is a started exec session.
@@ -104,6 +116,11 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 		ID: newExecID(), ContainerID: c.config.ID, Command: o.Command, User: o.User,
 		Terminal: o.Terminal, Interactive: o.Interactive, Detached: o.Detach, Created: time.Now(),
 	}
+	if o.session != nil {
+		if info, err = c.claimExecSession(ctx, *o.session, o.Detach); err != nil {
+			return nil, err
+		}
+	}
 	dir := c.r.execDir(c.config.ID, info.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("creating exec session dir: %w", err)
@@ -111,7 +128,7 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 	// The record comes first: a berth killed from here on leaves a session
 	// that the next look at the container prunes (its conmon gone, or its
 	// exit file there).
-	if err := c.r.saveExecSession(ctx, info, true); err != nil {
+	if err := c.r.saveExecSession(ctx, info, o.session == nil); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
 	}
@@ -123,7 +140,7 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 		if sess.ex != nil {
 			sess.ex.Close()
 		}
-		c.r.forgetExecSession(context.WithoutCancel(ctx), c.config.ID, info.ID)
+		c.r.endExecSession(context.WithoutCancel(ctx), info, execFailureCode(err))
 		return nil, err
 	}
 	t0 := time.Now()
@@ -182,7 +199,10 @@ func (s *ExecSession) Wait(ctx context.Context) (int, error) {
 	s.ex.Close()
 	s.att.Close()
 	if ctx.Err() == nil {
-		s.c.r.forgetExecSession(context.WithoutCancel(ctx), s.info.ContainerID, s.info.ID)
+		if err != nil {
+			code = -1
+		}
+		s.c.r.endExecSession(context.WithoutCancel(ctx), s.info, code)
 	}
 	return code, err
 }
@@ -255,6 +275,9 @@ func (c *Container) sessionEnded(info ExecSessionInfo) bool {
 	if err == nil {
 		return true
 	}
+	if info.Pending || info.ExitCode != nil {
+		return info.ExitCode != nil
+	}
 	// Recorded but never got a PID: the berth that started it died.
 	return info.PID == 0 && time.Since(info.Created) > time.Minute
 }
@@ -266,7 +289,7 @@ func (c *Container) pruneExecSessions(ctx context.Context) {
 		return
 	}
 	for _, s := range sessions {
-		if c.sessionEnded(s) {
+		if c.sessionEnded(s) && !c.retained(s) {
 			c.r.forgetExecSession(ctx, c.config.ID, s.ID)
 		}
 	}
@@ -279,7 +302,9 @@ func (c *Container) ExecIDs(ctx context.Context) []string {
 	sessions, _ := c.execSessions(ctx)
 	ids := make([]string, 0, len(sessions))
 	for _, s := range sessions {
-		ids = append(ids, s.ID)
+		if !c.sessionEnded(s) { // not those kept only for inspection
+			ids = append(ids, s.ID)
+		}
 	}
 	return ids
 }
