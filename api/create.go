@@ -135,9 +135,6 @@ func specFromCreate(name string, req *container.CreateRequest) (engine.Container
 		Terminal:   cfg.Tty,
 		Stdin:      cfg.OpenStdin,
 		StdinOnce:  cfg.StdinOnce,
-		// Docker's create never pulls: a missing image is a 404, and the
-		// client (docker run) pulls and retries.
-		PullPolicy: engine.PullNever,
 	}
 	if cfg.Image == "" {
 		return cs, badRequestf("config has no Image")
