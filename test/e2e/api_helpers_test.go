@@ -42,6 +42,12 @@ func startAPI(t *testing.T, e *Env, extra ...string) *apiService {
 	}}
 	args := append([]string{"system", "service", "--time", "0"}, extra...)
 	s.proc = e.Start(append(args, "unix://"+s.sock)...)
+	// The service logs why it answered 500; a failed test shows it.
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("service stderr:\n%s", s.proc.Stderr())
+		}
+	})
 	waitFor(t, func() bool {
 		if s.proc.Exited() {
 			t.Fatalf("service exited: %s", s.proc.Stderr())
