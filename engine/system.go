@@ -134,3 +134,30 @@ func (r *Runtime) Reset(ctx context.Context) error {
 	}
 	return nil
 }
+
+// SystemPruneReport says what SystemPrune removed.
+type SystemPruneReport struct {
+	Containers PruneReport
+	Images     []string
+	Volumes    []string
+}
+
+// SystemPrune removes stopped containers, then unused images (dangling
+// only, unless all), then, with volumes, unused volumes: in that order,
+// because each step frees what the next may remove.
+func (r *Runtime) SystemPrune(ctx context.Context, all, volumes bool, filters []string) (SystemPruneReport, error) {
+	var rep SystemPruneReport
+	var err error
+	if rep.Containers, err = r.PruneContainers(ctx, filters); err != nil {
+		return rep, err
+	}
+	if rep.Images, err = r.PruneImages(ctx, all); err != nil {
+		return rep, err
+	}
+	if volumes {
+		if rep.Volumes, err = r.PruneVolumes(ctx, nil); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}

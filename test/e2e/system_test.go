@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -43,4 +44,24 @@ func TestSystemDfAndReset(t *testing.T) {
 	// And berth works again from scratch.
 	e.LoadImage()
 	e.Run("run", "--rm", TestImage, "echo", "again").Success(t).StdoutIs(t, "again")
+}
+
+func TestSystemPrune(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	e.Run("run", "--name", "stopped", TestImage, "true").Success(t)
+	e.Run("run", "-d", "--name", "up", "-v", "used:/d", TestImage, "sleep", "60").Success(t)
+	e.Run("volume", "create", "unused").Success(t)
+	// An image without a name is dangling.
+	tarball := e.Dir + "/rootfs.tar"
+	e.Run("export", "-o", tarball, "stopped").Success(t)
+	dangling := e.Run("import", tarball).Success(t).Lines()
+	r := e.Run("system", "prune", "--volumes", "-f").Success(t)
+	r.StdoutContains(t, "Deleted Containers", "Deleted Images", "Deleted Volumes", "Total reclaimed space")
+	e.Run("ps", "-a", "--format", "{{.Names}}").Success(t).StdoutIs(t, "up")
+	e.Run("volume", "ls", "-q").Success(t).StdoutIs(t, "used")
+	if imgs := e.Run("images", "-q", "--no-trunc").Success(t).Out(); len(dangling) > 0 && strings.Contains(imgs, dangling[len(dangling)-1]) {
+		t.Errorf("dangling image survived system prune: %s", imgs)
+	}
+	e.Run("images", "--format", "{{.Repository}}").Success(t).StdoutIs(t, TestImage)
 }

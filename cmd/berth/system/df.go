@@ -153,3 +153,45 @@ unless --force; without a terminal --force is required.`,
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation")
 	return cmd
 }
+
+func newPrune(g *cli.Globals) *cobra.Command {
+	var all, volumes, force bool
+	var filters []string
+	cmd := &cobra.Command{
+		Use:   "prune [flags]",
+		Short: "Remove stopped containers, unused images and (with --volumes) unused volumes",
+		Long: `Remove every stopped container, then dangling images (with --all every
+image no container uses), then with --volumes every volume no container
+uses. Filters (until=, label=, label!=) apply to containers.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			rt, err := g.Runtime(cmd.Context())
+			if err != nil {
+				return err
+			}
+			rep, err := rt.SystemPrune(cmd.Context(), all, volumes, filters)
+			printPruned("Containers", rep.Containers.Removed)
+			printPruned("Images", rep.Images)
+			if volumes {
+				printPruned("Volumes", rep.Volumes)
+			}
+			fmt.Printf("Total reclaimed space: %s\n", format.HumanSize(rep.Containers.Space))
+			return err
+		},
+	}
+	cmd.Flags().BoolVarP(&all, "all", "a", false, "remove every unused image, not only dangling ones")
+	cmd.Flags().BoolVar(&volumes, "volumes", false, "also remove unused volumes")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "do not ask for confirmation (berth never asks)")
+	cmd.Flags().StringArrayVar(&filters, "filter", nil, "only containers matching until=, label= or label!=")
+	return cmd
+}
+
+func printPruned(what string, ids []string) {
+	if len(ids) == 0 {
+		return
+	}
+	fmt.Printf("Deleted %s\n", what)
+	for _, id := range ids {
+		fmt.Println(id)
+	}
+}

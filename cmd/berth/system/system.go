@@ -22,7 +22,7 @@ func Register(root *cobra.Command, g *cli.Globals) {
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	group.AddCommand(newInfo(g), newEvents(g), newDf(g), newReset(g), newService(g))
+	group.AddCommand(newInfo(g), newEvents(g), newDf(g), newReset(g), newService(g), newPrune(g))
 	root.AddCommand(group)
 }
 
