@@ -219,3 +219,18 @@ func TestPodPorts(t *testing.T) {
 		t.Errorf("GET through the pod's port = %q, want the pod's hostname pw", got)
 	}
 }
+
+func TestPodTop(t *testing.T) {
+	t.Parallel()
+	e := newPodEnv(t)
+	e.Run("pod", "create", "--name", "tp").Success(t)
+	e.Run("run", "-d", "--pod", "tp", "--name", "sleeper", TestImage, "sleep", "60").Success(t)
+	r := e.Run("pod", "top", "tp", "pid,args").Success(t)
+	lines := r.Lines()
+	if len(lines) < 3 || !strings.HasPrefix(lines[0], "NAME") {
+		t.Fatalf("pod top:\n%s", r.Stdout)
+	}
+	r.StdoutContains(t, "sleeper", "sleep 60", "catatonit")
+	e.Run("pod", "top", "nosuch").Exit(t, 125)
+	e.Run("pod", "top", "tp", "bogus").Exit(t, 125)
+}

@@ -23,7 +23,7 @@ func Register(root *cobra.Command, g *cli.Globals) {
 	}
 	group.AddCommand(newCreate(g), newStart(g), newStop(g), newRestart(g), newKill(g),
 		newPause(g), newUnpause(g), newRm(g), newPrune(g), newPs(g), newInspect(g),
-		newStats(g), newLogs(g), newExists(g))
+		newStats(g), newLogs(g), newExists(g), newTop(g))
 	root.AddCommand(group)
 }
 
