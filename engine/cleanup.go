@@ -210,7 +210,7 @@ func (l *Locked) mountStorage(ctx context.Context) (string, error) {
 	}
 	mp, err := st.Mount(ctx, c.config.ID)
 	if err != nil {
-		if cerr := st.CreateContainer(ctx, c.config.ID, c.config.Name, c.config.ImageID); cerr != nil {
+		if cerr := st.CreateContainerVolatile(ctx, c.config.ID, c.config.Name, c.config.ImageID, c.config.Spec.Remove); cerr != nil {
 			return "", fmt.Errorf("mounting container storage: %w", err)
 		}
 		if mp, err = st.Mount(ctx, c.config.ID); err != nil {

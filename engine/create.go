@@ -119,7 +119,7 @@ func (r *Runtime) createLayer(ctx context.Context, c *Container) error {
 	if err != nil {
 		return err
 	}
-	if err := st.CreateContainer(ctx, c.config.ID, c.config.Name, c.config.ImageID); err != nil {
+	if err := st.CreateContainerVolatile(ctx, c.config.ID, c.config.Name, c.config.ImageID, c.config.Spec.Remove); err != nil {
 		return fmt.Errorf("creating container storage: %w", err)
 	}
 	return nil

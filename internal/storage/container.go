@@ -36,6 +36,15 @@ func (s *Store) container(id string) (*cstorage.Container, error) {
 // imageID (full ID, unique ID prefix or exact stored name). name may be
 // empty. An existing container with the same id or name gives ErrExists.
 func (s *Store) CreateContainer(ctx context.Context, id, name, imageID string) error {
+	return s.CreateContainerVolatile(ctx, id, name, imageID, false)
+}
+
+// CreateContainerVolatile is CreateContainer that, with volatile, keeps the
+// container's metadata in the store's unsynced file and mounts its layer
+// with overlay's "volatile" option: no fsync on create and delete, no sync
+// of the upper directory on unmount. For containers that need not outlive
+// a power cut (--rm), this saves tens of milliseconds on a slow disk.
+func (s *Store) CreateContainerVolatile(ctx context.Context, id, name, imageID string, volatile bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -43,7 +52,11 @@ func (s *Store) CreateContainer(ctx context.Context, id, name, imageID string) e
 	if name != "" {
 		names = []string{name}
 	}
-	if _, err := s.store.CreateContainer(id, names, imageID, "", "", nil); err != nil {
+	var opts *cstorage.ContainerOptions
+	if volatile {
+		opts = &cstorage.ContainerOptions{Volatile: true}
+	}
+	if _, err := s.store.CreateContainer(id, names, imageID, "", "", opts); err != nil {
 		switch {
 		case errors.Is(err, cstorage.ErrDuplicateID), errors.Is(err, cstorage.ErrDuplicateName):
 			return fmt.Errorf("creating container %s: %w: %w", id, ErrExists, err)

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/sirupsen/logrus"
 	cstorage "go.podman.io/storage"
@@ -98,7 +100,7 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 	}
 
 	restore := isolateEnv()
-	st, err := cstorage.GetStore(ctypes.StoreOptions{
+	st, err := getStore(ctx, ctypes.StoreOptions{
 		GraphRoot:          o.GraphRoot,
 		RunRoot:            o.RunRoot,
 		GraphDriverName:    driver,
@@ -180,3 +182,26 @@ func (s *Store) GraphRoot() string { return s.store.GraphRoot() }
 
 // RunRoot returns the absolute run root of the store.
 func (s *Store) RunRoot() string { return s.store.RunRoot() }
+
+// getStore opens the store, waiting out one known transient failure: a
+// berth killed during a pull leaves the library's untar child (a re-exec
+// of berth that does not die with its parent) writing into a staging dir
+// for a moment, and the open's stale-staging-dir recovery then fails with
+// ENOTEMPTY. Retrying for a few seconds lets that child finish, so the
+// next command repairs the store instead of failing.
+func getStore(ctx context.Context, opts ctypes.StoreOptions) (cstorage.Store, error) {
+	delay := 50 * time.Millisecond
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		st, err := cstorage.GetStore(opts)
+		if err == nil || !errors.Is(err, syscall.ENOTEMPTY) || time.Now().After(deadline) {
+			return st, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, time.Second)
+	}
+}
