@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -56,4 +58,27 @@ func NewExistsCommand(g *Globals, noun string, exists func(context.Context, *eng
 			return nil
 		},
 	}
+}
+
+// TopDescriptors collects ps-style descriptors given as separate arguments
+// or comma-separated ("pid,args" or "pid" "args").
+func TopDescriptors(args []string) []string {
+	var out []string
+	for _, a := range args {
+		for _, d := range strings.Split(a, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// WriteRows prints rows (the first being the header) as aligned columns.
+func WriteRows(rows [][]string) error {
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 3, ' ', 0)
+	for _, row := range rows {
+		fmt.Fprintln(w, strings.Join(row, "\t"))
+	}
+	return w.Flush()
 }

@@ -1,11 +1,6 @@
 package pod
 
 import (
-	"fmt"
-	"os"
-	"strings"
-	"text/tabwriter"
-
 	"github.com/spf13/cobra"
 
 	"github.com/berthproject/berth/cmd/berth/cli"
@@ -21,14 +16,7 @@ user, args, etime, ...).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			var descriptors []string
-			for _, a := range args[1:] {
-				for _, d := range strings.Split(a, ",") {
-					if d = strings.TrimSpace(d); d != "" {
-						descriptors = append(descriptors, d)
-					}
-				}
-			}
+			descriptors := cli.TopDescriptors(args[1:])
 			rt, err := g.Runtime(ctx)
 			if err != nil {
 				return err
@@ -41,11 +29,7 @@ user, args, etime, ...).`,
 			if err != nil {
 				return err
 			}
-			w := tabwriter.NewWriter(os.Stdout, 0, 0, 3, ' ', 0)
-			for _, row := range rows {
-				fmt.Fprintln(w, strings.Join(row, "\t"))
-			}
-			return w.Flush()
+			return cli.WriteRows(rows)
 		},
 	}
 }
