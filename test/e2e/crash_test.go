@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -15,18 +16,22 @@ func TestParallelSameName(t *testing.T) {
 	const n = 4
 	var wg sync.WaitGroup
 	codes := make([]int, n)
+	stderrs := make([]string, n)
 	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			codes[i] = e.Run("run", "-d", "--name", "same", TestImage, "sleep", "30").ExitCode
+			r := e.Run("run", "-d", "--name", "same", TestImage, "sleep", "30")
+			codes[i], stderrs[i] = r.ExitCode, r.Stderr
 		}(i)
 	}
 	wg.Wait()
 	ok := 0
-	for _, c := range codes {
+	for i, c := range codes {
 		if c == 0 {
 			ok++
+		} else if !strings.Contains(stderrs[i], "already in use") {
+			t.Errorf("run %d failed for another reason than the name: %s", i, stderrs[i])
 		}
 	}
 	if ok != 1 {

@@ -318,6 +318,7 @@ func (e *Env) teardown() {
 	} else if n > 0 {
 		t.Logf("teardown: killed %d leftover processes under %s", n, e.Dir)
 	}
+	e.deleteRuntimeLeftovers()
 	if err := unmountUnder(e.Dir); err != nil {
 		t.Errorf("teardown: %v; leaving %s in place", err, e.Dir)
 		return
@@ -373,4 +374,23 @@ func formatArgs(args []string) string {
 		}
 	}
 	return "berth " + strings.Join(q, " ")
+}
+
+// deleteRuntimeLeftovers force-deletes whatever the OCI runtime still knows
+// in this Env's state root, so that a test which broke berth on purpose
+// leaves no container cgroups on the host.
+func (e *Env) deleteRuntimeLeftovers() {
+	if suite.engine == "podman" {
+		return
+	}
+	root := filepath.Join(e.RunRoot, "runtime")
+	out, err := exec.Command("runc", "--root", root, "list", "-q").Output()
+	if err != nil {
+		return
+	}
+	for _, id := range strings.Fields(string(out)) {
+		if err := exec.Command("runc", "--root", root, "delete", "--force", id).Run(); err != nil {
+			e.T.Logf("teardown: runc delete %s: %v", id, err)
+		}
+	}
 }

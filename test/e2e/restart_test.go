@@ -82,12 +82,15 @@ func TestRestartAlwaysAfterReboot(t *testing.T) {
 func simulateReboot(t *testing.T, e *Env, ids ...string) {
 	t.Helper()
 	for _, id := range ids {
-		e.runc("kill", id, "KILL")
+		// Everything dies at once in a reboot: conmon (and its group) first,
+		// so that it records no exit, then the container; delete --force also
+		// removes the cgroups, which a reboot would take with it.
 		if b, err := os.ReadFile(filepath.Join(e.RunRoot, "ctr", id, "conmon.pid")); err == nil {
 			if pid, _ := strconv.Atoi(strings.TrimSpace(string(b))); pid > 0 {
 				syscall.Kill(-pid, syscall.SIGKILL)
 			}
 		}
+		e.runc("delete", "--force", id)
 	}
 	time.Sleep(300 * time.Millisecond)
 	if err := unmountUnder(e.Dir); err != nil {
