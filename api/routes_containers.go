@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -19,8 +20,8 @@ func (s *Server) containerRoutes() {
 	s.handle("POST /containers/{id}/stop", s.stopContainer)
 	s.handle("POST /containers/{id}/restart", s.restartContainer)
 	s.handle("POST /containers/{id}/kill", s.killContainer)
-	s.handle("POST /containers/{id}/pause", s.pauseContainer)
-	s.handle("POST /containers/{id}/unpause", s.unpauseContainer)
+	s.handle("POST /containers/{id}/pause", s.containerAction((*engine.Container).Pause))
+	s.handle("POST /containers/{id}/unpause", s.containerAction((*engine.Container).Unpause))
 	s.handle("POST /containers/{id}/wait", s.waitContainer)
 	s.handle("POST /containers/{id}/resize", s.resizeContainer)
 	s.handle("DELETE /containers/{id}", s.removeContainer)
@@ -188,28 +189,20 @@ func (s *Server) killContainer(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (s *Server) pauseContainer(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.lookup(r)
-	if err != nil {
-		return err
+// containerAction is the handler of an endpoint that applies one
+// parameterless lifecycle method and answers 204 (pause, unpause).
+func (s *Server) containerAction(act func(*engine.Container, context.Context) error) func(http.ResponseWriter, *http.Request) error {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		c, err := s.lookup(r)
+		if err != nil {
+			return err
+		}
+		if err := act(c, r.Context()); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
 	}
-	if err := c.Pause(r.Context()); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (s *Server) unpauseContainer(w http.ResponseWriter, r *http.Request) error {
-	c, err := s.lookup(r)
-	if err != nil {
-		return err
-	}
-	if err := c.Unpause(r.Context()); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
 }
 
 // POST /containers/{id}/wait?condition=not-running|next-exit|removed. The

@@ -198,20 +198,12 @@ func (s *Service) ManifestAdd(ctx context.Context, dir, name, ref string, o Mani
 	if err != nil {
 		return "", err
 	}
-	op, err := newOpDir(s.tmpDir)
+	cs, err := s.newCopySession(o.RegistryOptions)
 	if err != nil {
 		return "", err
 	}
-	defer func() { retErr = errors.Join(retErr, op.release()) }()
-	sys, err := s.registryContext(op.path, o.RegistryOptions)
-	if err != nil {
-		return "", err
-	}
-	pc, err := policyContext()
-	if err != nil {
-		return "", err
-	}
-	defer pc.Destroy()
+	defer func() { retErr = errors.Join(retErr, cs.close()) }()
+	sys, pc := cs.sys, cs.pc
 	dest, err := layout.NewReference(p, instanceTemp)
 	if err != nil {
 		return "", err
@@ -336,20 +328,12 @@ func (s *Service) ManifestPush(ctx context.Context, dir, name, dest string, o Pu
 	if err != nil {
 		return "", err
 	}
-	op, err := newOpDir(s.tmpDir)
+	cs, err := s.newCopySession(o.RegistryOptions)
 	if err != nil {
 		return "", err
 	}
-	defer func() { retErr = errors.Join(retErr, op.release()) }()
-	sys, err := s.registryContext(op.path, o.RegistryOptions)
-	if err != nil {
-		return "", err
-	}
-	pc, err := policyContext()
-	if err != nil {
-		return "", err
-	}
-	defer pc.Destroy()
+	defer func() { retErr = errors.Join(retErr, cs.close()) }()
+	op, sys, pc := cs.op, cs.sys, cs.pc
 	mf, err := copy.Image(ctx, pc, destRef, src, &copy.Options{
 		SourceCtx: s.systemContext(op.path), DestinationCtx: withCreds(sys, o.RegistryOptions, named),
 		ReportWriter: o.Progress, ImageListSelection: copy.CopyAllImages, RemoveSignatures: o.RemoveSignatures,

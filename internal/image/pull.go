@@ -40,20 +40,12 @@ type Pulled struct {
 // through registries.conf: aliases first, then each
 // unqualified-search-registries entry in order, as podman does.
 func (s *Service) Pull(ctx context.Context, ref string, o PullOptions) (pulled []Pulled, retErr error) {
-	op, err := newOpDir(s.tmpDir)
+	cs, err := s.newCopySession(o.RegistryOptions)
 	if err != nil {
 		return nil, err
 	}
-	defer func() { retErr = errors.Join(retErr, op.release()) }()
-	sys, err := s.registryContext(op.path, o.RegistryOptions)
-	if err != nil {
-		return nil, err
-	}
-	pc, err := policyContext()
-	if err != nil {
-		return nil, err
-	}
-	defer pc.Destroy()
+	defer func() { retErr = errors.Join(retErr, cs.close()) }()
+	sys, pc := cs.sys, cs.pc
 
 	if src, ok, err := otherTransport(ref); err != nil {
 		return nil, err

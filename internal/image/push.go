@@ -65,20 +65,12 @@ func (s *Service) Push(ctx context.Context, ref, dest string, o PushOptions) (_ 
 		return "", fmt.Errorf("unknown manifest format %q: use oci or v2s2", o.Format)
 	}
 
-	op, err := newOpDir(s.tmpDir)
+	cs, err := s.newCopySession(o.RegistryOptions)
 	if err != nil {
 		return "", err
 	}
-	defer func() { retErr = errors.Join(retErr, op.release()) }()
-	sys, err := s.registryContext(op.path, o.RegistryOptions)
-	if err != nil {
-		return "", err
-	}
-	pc, err := policyContext()
-	if err != nil {
-		return "", err
-	}
-	defer pc.Destroy()
+	defer func() { retErr = errors.Join(retErr, cs.close()) }()
+	op, sys, pc := cs.op, cs.sys, cs.pc
 	mf, err := copy.Image(ctx, pc, destRef, src, &copy.Options{
 		SourceCtx:             s.systemContext(op.path),
 		DestinationCtx:        withCreds(sys, o.RegistryOptions, named),

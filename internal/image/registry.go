@@ -156,3 +156,33 @@ func policyErr(err error) error {
 	}
 	return err
 }
+
+// copySession is what one copy through the image library needs: a private
+// staging dir (locked, so that New's cleanup leaves it alone), the system
+// context for registries, and the signature policy. close releases all.
+type copySession struct {
+	op  *opDir
+	sys *types.SystemContext
+	pc  *signature.PolicyContext
+}
+
+func (s *Service) newCopySession(o RegistryOptions) (*copySession, error) {
+	op, err := newOpDir(s.tmpDir)
+	if err != nil {
+		return nil, err
+	}
+	sys, err := s.registryContext(op.path, o)
+	if err != nil {
+		return nil, errors.Join(err, op.release())
+	}
+	pc, err := policyContext()
+	if err != nil {
+		return nil, errors.Join(err, op.release())
+	}
+	return &copySession{op: op, sys: sys, pc: pc}, nil
+}
+
+func (c *copySession) close() error {
+	c.pc.Destroy()
+	return c.op.release()
+}

@@ -151,6 +151,8 @@ func TestPodLogsInspectPruneAndNoInfra(t *testing.T) {
 	e.Run("run", "--pod", "logs", "--name", "two", TestImage, "echo", "from two").Success(t)
 	e.Run("pod", "logs", "--names", "logs").Success(t).StdoutIs(t, "one from one\ntwo from two")
 	e.Run("pod", "logs", "-c", "two", "logs").Success(t).StdoutContains(t, "from two").StdoutLacks(t, "from one")
+	e.Run("pod", "logs", "--tail", "x", "logs").Exit(t, 125).StderrContains(t, "--tail")
+	e.Run("pod", "logs", "--since", "yesterday-ish", "logs").Exit(t, 125).StderrContains(t, "--since")
 	e.Run("pod", "inspect", "--format", "{{.MemoryLimit}} {{.CPUQuota}} {{.CPUPeriod}} {{.NumContainers}}", "logs").
 		Success(t).StdoutIs(t, "67108864 50000 100000 3")
 	// The pod's containers live in the pod's cgroup, under its limit.

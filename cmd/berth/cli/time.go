@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/berthproject/berth/engine"
 )
 
 // ParseTime reads an RFC 3339 time, Unix seconds (with fraction), or a
@@ -33,4 +35,24 @@ func ParseTime(s string, now time.Time) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("%q is not a time, a Unix timestamp or a duration", s)
+}
+
+// ParseLogOptions reads the --tail, --since and --until values that logs
+// and pod logs share ("all" or "" for every line; times as for ParseTime).
+func ParseLogOptions(tail, since, until string, follow bool) (engine.LogOptions, error) {
+	opts := engine.LogOptions{Tail: -1, Follow: follow}
+	var err error
+	if tail != "" && tail != "all" {
+		if opts.Tail, err = strconv.Atoi(tail); err != nil || opts.Tail < 0 {
+			return opts, UsageError{Err: fmt.Errorf("invalid --tail %q: want a number of lines or all", tail)}
+		}
+	}
+	now := time.Now()
+	if opts.Since, err = ParseTime(since, now); err != nil {
+		return opts, UsageError{Err: fmt.Errorf("invalid --since: %v", err)}
+	}
+	if opts.Until, err = ParseTime(until, now); err != nil {
+		return opts, UsageError{Err: fmt.Errorf("invalid --until: %v", err)}
+	}
+	return opts, nil
 }

@@ -2,8 +2,6 @@ package pod
 
 import (
 	"os"
-	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,19 +22,9 @@ merged in time order, each line prefixed with its container's short ID
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			opts := engine.LogOptions{Tail: -1, Follow: follow}
-			var err error
-			if tail != "" && tail != "all" {
-				if opts.Tail, err = strconv.Atoi(tail); err != nil || opts.Tail < 0 {
-					return usageErr("invalid --tail %q: want a number of lines or all", tail)
-				}
-			}
-			now := time.Now()
-			if opts.Since, err = cli.ParseTime(since, now); err != nil {
-				return usageErr("invalid --since: %v", err)
-			}
-			if opts.Until, err = cli.ParseTime(until, now); err != nil {
-				return usageErr("invalid --until: %v", err)
+			opts, err := cli.ParseLogOptions(tail, since, until, follow)
+			if err != nil {
+				return err
 			}
 			rt, err := g.Runtime(ctx)
 			if err != nil {
