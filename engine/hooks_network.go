@@ -92,7 +92,6 @@ func (l *Locked) setupNetwork(ctx context.Context) (netnsPath string, err error)
 		return l.joinPeer(ctx, strings.TrimPrefix(mode, spec.NetworkContainerPrefix))
 	}
 	t0 := time.Now()
-	defer phase("init: network", t0)
 	// What an earlier, interrupted start left behind goes first.
 	if err := l.teardownNetwork(ctx); err != nil {
 		return "", err
@@ -126,19 +125,51 @@ func (l *Locked) setupNetwork(ctx context.Context) (netnsPath string, err error)
 	if err := network.NewNetNS(rec.NetNS); err != nil {
 		return "", err
 	}
+	// netavark only needs the namespace, and the runtime only its path:
+	// netavark's setup (50-250 ms of iptables calls) runs while the runtime
+	// creates the container, and waitNetwork collects it before the
+	// container's process can start. (No sysctl the runtime applies in the
+	// namespace may depend on netavark's interfaces: berth sets none.)
+	done := make(chan error, 1)
+	go func() {
+		defer phase("init: network", t0)
+		done <- l.attachAll(ctx, rec, atts, ports)
+	}()
+	l.netPending = done
+	return rec.NetNS, nil
+}
+
+// attachAll attaches the container to each of its networks and writes the
+// hosts and resolv.conf that follow from the setup.
+func (l *Locked) attachAll(ctx context.Context, rec *netRecord, atts []NetworkAttachment, ports []network.PortMapping) error {
 	for i, a := range atts {
 		p := ports
 		if i > 0 {
 			p = nil // published once, on the first network
 		}
 		if err := l.attach(ctx, rec, a, p); err != nil {
-			return "", err
+			return err
 		}
 	}
-	if err := l.writeNetFiles(rec); err != nil {
-		return "", err
+	return l.writeNetFiles(rec)
+}
+
+// waitNetwork waits for the setup setupNetwork started. On failure it
+// tears the network down and returns the setup's error.
+func (l *Locked) waitNetwork(ctx context.Context) error {
+	if l.netPending == nil {
+		return nil
 	}
-	return rec.NetNS, nil
+	err := <-l.netPending
+	l.netPending = nil
+	if err == nil {
+		return nil
+	}
+	l.closePortFiles()
+	if terr := l.teardownNetwork(context.WithoutCancel(ctx)); terr != nil {
+		err = fmt.Errorf("%w (and cleaning up: %v)", err, terr)
+	}
+	return err
 }
 
 // attach allocates addresses on network a.Network, records the netavark

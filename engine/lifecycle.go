@@ -94,6 +94,7 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	t0 := time.Now()
 	defer l.closePortFiles()
 	if err := l.prepareBundle(ctx); err != nil {
+		_ = l.waitNetwork(ctx)
 		return err
 	}
 	phase("init: bundle", t0)
@@ -115,6 +116,13 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 		ExitDelay:     exitDelay(opts),
 		ExtraFiles:    l.portFiles,
 	}, opts))
+	if nerr := l.waitNetwork(ctx); err == nil && nerr != nil {
+		// The runtime made the container; its network failed meanwhile.
+		_ = l.teardownRuntime(context.WithoutCancel(ctx), true)
+		c.state.Error = nerr.Error()
+		c.saveState(context.WithoutCancel(ctx))
+		return nerr
+	}
 	if err != nil {
 		l.unmountStorage(context.WithoutCancel(ctx))
 		_ = l.teardownNetwork(context.WithoutCancel(ctx))
@@ -229,7 +237,7 @@ func (l *Locked) Start(ctx context.Context) error {
 		return err
 	}
 	t0 := time.Now()
-	if err := rt.Start(ctx, c.config.ID); err != nil {
+	if err := rt.StartCreated(ctx, c.config.ID, c.state.PID); err != nil {
 		return classifyRuntimeErr(err)
 	}
 	phase("start: runtime start", t0)

@@ -20,6 +20,10 @@ type Locked struct {
 	c *Container
 	// portFiles are the host ports setupNetwork reserved, handed to conmon.
 	portFiles []*os.File
+	// netPending reports the outcome of the netavark setup setupNetwork
+	// left running while the runtime creates the container; waitNetwork
+	// collects it.
+	netPending chan error
 }
 
 // Container returns the handle, for reading config and state.

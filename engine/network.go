@@ -247,12 +247,23 @@ func (r *Runtime) RemoveNetwork(ctx context.Context, ref string, opts NetworkRem
 	if err := r.db.RemoveObject(ctx, objNetwork, n.ID); err != nil {
 		return err
 	}
-	// The bridge goes with the last container (netavark removes it); one
-	// left by a crash of an older berth is removed here as a courtesy.
 	if n.Driver == network.DriverBridge {
-		network.RemoveIdle(ctx, n.Name, n.Interface)
+		r.removeBridge(ctx, n)
 	}
 	return r.locks.Remove(networkLockPrefix + n.ID)
+}
+
+// removeBridge deletes what the network has on the host: the bridge kept
+// between containers (internal/network/keeper.go), its chains and rules.
+// It does not fail the removal: the network is gone from the database, and
+// what is left on the host is reported.
+func (r *Runtime) removeBridge(ctx context.Context, n *Network) {
+	scratch := filepath.Join(r.netnsDir(), "bridge-"+n.ID[:12])
+	if err := r.netDriver().RemoveBridge(ctx, n.Info(), scratch); err != nil {
+		warnf("network %s: %v", n.Name, err)
+	}
+	// What a crash of an older berth may have left.
+	network.RemoveIdle(ctx, n.Name, n.Interface)
 }
 
 // networkUsers returns the containers configured to join network name.

@@ -85,7 +85,7 @@ func dirSize(dir string) int64 {
 	return total
 }
 
-// Reset removes every container, volume and image and the engine's data
+// Reset removes every container, volume, network and image and the engine's data
 // directories: berth as on first use. The state database is emptied by
 // removing the objects, then the image store is deleted from disk.
 func (r *Runtime) Reset(ctx context.Context) error {
@@ -105,6 +105,17 @@ func (r *Runtime) Reset(ctx context.Context) error {
 	}
 	for _, v := range vols {
 		if err := r.RemoveVolume(ctx, v.Name(), true); err != nil && !errors.Is(err, ErrNoSuchVolume) {
+			errs = append(errs, err)
+		}
+	}
+	// Networks too, the default one included: its bridge and firewall
+	// rules stay on the host between containers (internal/network/keeper.go).
+	nets, err := r.Networks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range nets {
+		if err := r.RemoveNetwork(ctx, n.ID, NetworkRemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchNetwork) {
 			errs = append(errs, err)
 		}
 	}

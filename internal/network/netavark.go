@@ -111,9 +111,16 @@ type NetStatus struct {
 	Gateway string `json:"gateway,omitempty"`
 }
 
-// Setup runs `netavark setup` for in on the namespace at netns.
+// Setup runs `netavark setup` for in on the namespace at netns. Every
+// bridge in in then gets its keeper (keeper.go), under the same lock, so
+// that no teardown elsewhere can see the bridge without it.
 func (d *Driver) Setup(ctx context.Context, netns string, in []byte) (map[string]Status, error) {
-	out, err := d.run(ctx, "setup", netns, in)
+	unlock, err := d.lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	out, err := d.exec(ctx, "setup", netns, in)
 	if err != nil {
 		return nil, err
 	}
@@ -121,25 +128,47 @@ func (d *Driver) Setup(ctx context.Context, netns string, in []byte) (map[string
 	if err := json.Unmarshal(out, &st); err != nil {
 		return nil, fmt.Errorf("%w: unreadable setup result %q: %w", ErrNetavark, oneLine(out), err)
 	}
+	keepBridges(in)
 	return st, nil
+}
+
+// keepBridges attaches a keeper to every bridge in the setup input. A
+// bridge without one still works: netavark then rebuilds it for each
+// container, which is only slower, so a failure here is not reported.
+func keepBridges(in []byte) {
+	var si SetupInput
+	if json.Unmarshal(in, &si) != nil {
+		return
+	}
+	for _, ni := range si.NetworkInfo {
+		if ni.Driver == DriverBridge && ni.NetworkInterface != "" {
+			_ = ensureKeeper(ni.NetworkInterface)
+		}
+	}
 }
 
 // Teardown runs `netavark teardown` with the exact input of the setup.
 func (d *Driver) Teardown(ctx context.Context, netns string, in []byte) error {
-	_, err := d.run(ctx, "teardown", netns, in)
+	unlock, err := d.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	_, err = d.exec(ctx, "teardown", netns, in)
 	return err
 }
 
-func (d *Driver) run(ctx context.Context, verb, netns string, in []byte) ([]byte, error) {
+// lock takes the host-wide netavark lock, if the driver has one.
+func (d *Driver) lock(ctx context.Context) (func(), error) {
+	if d.HostLock == "" {
+		return func() {}, nil
+	}
+	return flock(ctx, d.HostLock)
+}
+
+func (d *Driver) exec(ctx context.Context, verb, netns string, in []byte) ([]byte, error) {
 	if err := os.MkdirAll(d.ConfigDir, 0o700); err != nil {
 		return nil, err
-	}
-	if d.HostLock != "" {
-		unlock, err := flock(ctx, d.HostLock)
-		if err != nil {
-			return nil, err
-		}
-		defer unlock()
 	}
 	cmd := exec.CommandContext(ctx, d.Netavark,
 		"--config", d.ConfigDir, "--rootless", "false", "--aardvark-binary", d.Aardvark,

@@ -72,7 +72,25 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
 		return 1
 	}
-	return m.Run()
+	code := m.Run()
+	removeDefaultBridge(tmp)
+	return code
+}
+
+// removeDefaultBridge removes the default network's bridge, which berth
+// keeps between containers (like docker0) and which every test that used
+// the default network shares: `system reset` in a scratch root removes its
+// default network, and netavark then deletes the bridge and its rules
+// unless containers outside the tests still use it.
+func removeDefaultBridge(tmp string) {
+	if suite.engine != "berth" {
+		return
+	}
+	scratch := filepath.Join(tmp, "reset")
+	cmd := exec.Command(suite.binary, "--root", filepath.Join(scratch, "root"), "--runroot", filepath.Join(scratch, "run"), "system", "reset", "--force")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: removing the default bridge: %v\n%s", err, out)
+	}
 }
 
 // prepareSuite finds or builds the engine binary and the image archive.

@@ -50,9 +50,11 @@ func (n testNet) cleanup(t *testing.T, e *Env) {
 	if r.ExitCode != 0 && !strings.Contains(r.Stderr, "no such network") && !strings.Contains(r.Stderr, "unable to find network") {
 		t.Logf("cleanup: network rm -f %s: %s", n.Name, r.Stderr)
 	}
-	if linkExists(n.Bridge) {
-		t.Errorf("bridge %s left behind; deleting it", n.Bridge)
-		_ = exec.Command("ip", "link", "del", n.Bridge).Run()
+	for _, link := range []string{keeperOf(n.Bridge), n.Bridge} {
+		if linkExists(link) {
+			t.Errorf("link %s left behind; deleting it", link)
+			_ = exec.Command("ip", "link", "del", link).Run()
+		}
 	}
 	for _, table := range []string{"filter", "nat"} {
 		for _, rule := range iptablesRules(table, n.Prefix) {
@@ -109,8 +111,20 @@ func netnsFiles(e *Env) []string {
 	return m
 }
 
-// vethsOn lists the interfaces attached to bridge.
+// vethsOn lists the containers' interfaces attached to bridge: its ports
+// except the keeper berth attaches to keep the bridge between containers.
 func vethsOn(bridge string) []string {
+	var out []string
+	for _, p := range portsOn(bridge) {
+		if p != keeperOf(bridge) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// portsOn lists every interface attached to bridge.
+func portsOn(bridge string) []string {
 	ents, _ := os.ReadDir("/sys/class/net/" + bridge + "/brif")
 	var out []string
 	for _, d := range ents {
@@ -118,3 +132,7 @@ func vethsOn(bridge string) []string {
 	}
 	return out
 }
+
+// keeperOf is the name of bridge's keeper link (internal/network/keeper.go;
+// the test bridges' names are short enough for the readable form).
+func keeperOf(bridge string) string { return bridge + "-keep" }

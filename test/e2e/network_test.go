@@ -124,8 +124,17 @@ func TestNetworkModes(t *testing.T) {
 	}
 	e.Run("run", "--rm", "--network", "container:peer", TestImage, "cat", "/sys/class/net/eth0/address").Success(t).StdoutIs(t, "02:42:0a:e7:14:4d")
 	e.Run("inspect", "--format", "{{.NetworkSettings.IPAddress}} {{.HostConfig.NetworkMode}}", "peer").Success(t).StdoutIs(t, n.Prefix+"77 bridge")
-	// The same static address twice is refused.
+	// The same static address twice is refused. The network is set up
+	// while the runtime creates the container: the failure removes that
+	// container again, with its namespace.
 	e.Run("run", "--rm", "--network", n.Name, "--ip", n.Prefix+"77", TestImage, "true").Exit(t, 125).StderrContains(t, "already allocated")
+	peerID := e.Run("inspect", "--format", "{{.Id}}", "peer").Success(t).Out()
+	if got := e.runc("list", "-q").Out(); got != peerID {
+		t.Errorf("runtime containers after the failed run: %q, want only peer's", got)
+	}
+	if f := netnsFiles(e); len(f) != 2 { // peer's namespace and its record
+		t.Errorf("netns files after the failed run: %v", f)
+	}
 	// --add-host and --no-hosts.
 	e.Run("run", "--rm", "--network", n.Name, "--add-host", "db.test:192.0.2.9", TestImage, "cat", "/etc/hosts").Success(t).StdoutContains(t, "192.0.2.9\tdb.test")
 }
@@ -215,8 +224,17 @@ func TestNetworkRemoveLeavesNothing(t *testing.T) {
 	if f := netnsFiles(e); len(f) != 0 {
 		t.Fatalf("netns files left: %v", f)
 	}
-	if linkExists(n.Bridge) {
-		t.Fatalf("bridge %s still there (veths %v)", n.Bridge, vethsOn(n.Bridge))
+	// Like docker's networks, the bridge and the network's own rules live
+	// as long as the network, kept by its keeper; the containers' veths go.
+	if v := vethsOn(n.Bridge); len(v) != 0 {
+		t.Fatalf("veths left on %s: %v", n.Bridge, v)
+	}
+	if !linkExists(keeperOf(n.Bridge)) {
+		t.Fatalf("bridge %s has no keeper: %v", n.Bridge, portsOn(n.Bridge))
+	}
+	e.Run("network", "rm", n.Name).Success(t)
+	if linkExists(n.Bridge) || linkExists(keeperOf(n.Bridge)) {
+		t.Fatalf("bridge %s still there after network rm (ports %v)", n.Bridge, portsOn(n.Bridge))
 	}
 	for _, table := range []string{"filter", "nat"} {
 		if r := iptablesRules(table, n.Prefix); len(r) != 0 {
@@ -232,4 +250,31 @@ func TestNetworkRemoveLeavesNothing(t *testing.T) {
 		t.Fatalf("port %d still taken: %v", port, err)
 	}
 	l.Close()
+}
+
+func TestSystemResetRemovesBridges(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	n := newTestNet(t, e, 231, 60)
+
+	e.Run("run", "--rm", "--network", n.Name, TestImage, "true").Success(t)
+	if !linkExists(n.Bridge) || !linkExists(keeperOf(n.Bridge)) {
+		t.Fatalf("bridge %s not kept after its last container (ports %v)", n.Bridge, portsOn(n.Bridge))
+	}
+	if len(iptablesRules("nat", n.Prefix)) == 0 {
+		t.Fatal("the network's NAT rules went with its last container")
+	}
+	// A second container finds the bridge and rules ready.
+	e.Run("run", "--rm", "--network", n.Name, TestImage, "ip", "-o", "-4", "addr", "show", "eth0").Success(t).StdoutContains(t, n.Prefix+"2/24")
+
+	e.Run("system", "reset", "--force").Success(t)
+	if linkExists(n.Bridge) || linkExists(keeperOf(n.Bridge)) {
+		t.Fatalf("bridge %s still there after system reset (ports %v)", n.Bridge, portsOn(n.Bridge))
+	}
+	for _, table := range []string{"filter", "nat"} {
+		if r := iptablesRules(table, n.Prefix); len(r) != 0 {
+			t.Fatalf("rules left in %s: %v", table, r)
+		}
+	}
+	e.Run("network", "ls", "--format", "{{.Name}}").Success(t).StdoutIs(t, "berth")
 }

@@ -127,9 +127,10 @@ func newReset(g *cli.Globals) *cobra.Command {
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "reset [flags]",
-		Short: "Remove all containers, volumes and images: berth as on first use",
-		Long: `Remove every container (killing running ones), volume and image, and
-delete the image store's directories. Asks for confirmation on a terminal
+		Short: "Remove all containers, volumes, networks and images: berth as on first use",
+		Long: `Remove every container (killing running ones), volume, network (with its
+bridge and firewall rules on the host) and image, and delete the image
+store's directories. Asks for confirmation on a terminal
 unless --force; without a terminal --force is required.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -137,7 +138,7 @@ unless --force; without a terminal --force is required.`,
 				if !term.IsTerminal(int(os.Stdin.Fd())) {
 					return cli.UsageError{Err: fmt.Errorf("refusing to reset without --force when not on a terminal")}
 				}
-				fmt.Print("This removes every container, volume and image. Continue? [y/N] ")
+				fmt.Print("This removes every container, volume, network and image. Continue? [y/N] ")
 				answer, _ := bufio.NewReader(os.Stdin).ReadString('\n')
 				if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 					return nil
