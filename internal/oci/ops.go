@@ -54,6 +54,9 @@ func (r *Runtime) Delete(ctx context.Context, id string, force bool) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
+	if r.deleteStopped(id) || r.knownAbsent(id) {
+		return nil
+	}
 	args := []string{"delete"}
 	if force {
 		args = append(args, "--force")
