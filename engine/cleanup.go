@@ -169,10 +169,11 @@ func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) err
 	netDone := make(chan error, 1)
 	go func() { netDone <- l.teardownNetwork(ctx) }()
 	t0 = time.Now()
-	serr := l.unmountStorage(ctx)
-	phase("teardown: unmount", t0)
-	if serr == nil && removeLayer {
-		serr = l.removeLayer(ctx)
+	var serr error
+	if removeLayer {
+		serr = l.removeLayer(ctx) // unmounts too
+	} else {
+		serr = l.unmountStorage(ctx)
 	}
 	phase("teardown: storage", t0)
 	err = <-deleted
@@ -186,6 +187,8 @@ func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) err
 	return serr
 }
 
+// removeLayer deletes the container's storage layer, unmounting it first
+// if it is mounted.
 func (l *Locked) removeLayer(ctx context.Context) error {
 	st, _, err := l.c.r.storage(ctx)
 	if err != nil {
@@ -194,6 +197,8 @@ func (l *Locked) removeLayer(ctx context.Context) error {
 	if err := st.RemoveContainer(ctx, l.c.config.ID); err != nil {
 		return fmt.Errorf("removing storage of %s: %w", l.c.config.Name, err)
 	}
+	l.c.state.Mountpoint = ""
+	l.c.state.PID = 0
 	return nil
 }
 

@@ -140,9 +140,12 @@ func (s *Store) Mounted(ctx context.Context, id string) (bool, error) {
 // RemoveContainer force-unmounts the container's root file system and
 // deletes the container and its layer. An unknown container is not an error.
 func (s *Store) RemoveContainer(ctx context.Context, id string) error {
-	if err := s.Unmount(ctx, id, true); err != nil {
+	if err := ctx.Err(); err != nil {
 		return err
 	}
+	// DeleteContainer unmounts the layer itself (every mount it counted),
+	// so no Unmount first: that would take the store's locks and rewrite
+	// mountpoints.json once more.
 	if err := s.store.DeleteContainer(id); err != nil {
 		if notFound(err) {
 			return nil
