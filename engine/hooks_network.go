@@ -15,7 +15,7 @@ import (
 	"github.com/berthproject/berth/internal/network"
 )
 
-// Network hooks of the lifecycle, called from prepareBundle (setup) and
+// Network hooks of the lifecycle, called from fillBundle (setup) and
 // teardown.
 //
 // Crash safety: the record <runroot>/netns/<id>.json names the namespace
@@ -69,6 +69,19 @@ func (r *Runtime) writeNetRecord(id string, rec *netRecord) error {
 		return err
 	}
 	return os.Rename(tmp, r.netRecordPath(id))
+}
+
+// publishesPorts reports whether setupNetwork will reserve host ports that
+// conmon must inherit (so conmon cannot be started before it).
+func (l *Locked) publishesPorts() bool {
+	cs := &l.c.config.Spec
+	mode := spec.NetworkModeOf(cs)
+	if mode == spec.NetworkNone || mode == spec.NetworkHost ||
+		strings.HasPrefix(mode, spec.NetworkNSPrefix) || strings.HasPrefix(mode, spec.NetworkContainerPrefix) {
+		return false
+	}
+	ports, err := publishedPorts(cs, &l.c.config.ImageConfig)
+	return err != nil || len(ports) > 0
 }
 
 // setupNetwork prepares the container's network before the runtime
@@ -130,6 +143,16 @@ func (l *Locked) setupNetwork(ctx context.Context) (netnsPath string, err error)
 	// creates the container, and waitNetwork collects it before the
 	// container's process can start. (No sysctl the runtime applies in the
 	// namespace may depend on netavark's interfaces: berth sets none.)
+	//
+	// Not with name resolution: netavark signals aardvark-dns to reload and
+	// returns before it serves again, and a process started right away
+	// finds no DNS server (seen as "bad address"). The runtime's create,
+	// after the setup, gives aardvark that time, as it does for podman.
+	if l.usesDNS(ctx, atts) {
+		err := l.attachAll(ctx, rec, atts, ports)
+		phase("init: network", t0)
+		return rec.NetNS, err
+	}
 	done := make(chan error, 1)
 	go func() {
 		defer phase("init: network", t0)
@@ -137,6 +160,19 @@ func (l *Locked) setupNetwork(ctx context.Context) (netnsPath string, err error)
 	}()
 	l.netPending = done
 	return rec.NetNS, nil
+}
+
+// usesDNS reports whether one of the networks resolves names
+// (aardvark-dns); an unknown network counts as one, so that its error comes
+// from the synchronous path.
+func (l *Locked) usesDNS(ctx context.Context, atts []NetworkAttachment) bool {
+	for _, a := range atts {
+		n, err := l.c.r.LookupNetwork(ctx, a.Network)
+		if err != nil || n.DNS {
+			return true
+		}
+	}
+	return false
 }
 
 // attachAll attaches the container to each of its networks and writes the

@@ -93,29 +93,35 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	}
 	t0 := time.Now()
 	defer l.closePortFiles()
-	if err := l.prepareBundle(ctx); err != nil {
+	if err := l.resetBundle(ctx); err != nil {
+		return err
+	}
+	co := l.conmonOptions(opts)
+	// conmon starts first and waits while the bundle is filled, unless it
+	// must inherit host ports that the network set-up reserves.
+	var pending *oci.PendingCreate
+	if !l.publishesPorts() {
+		if pending, err = rt.StartConmon(ctx, co); err != nil {
+			return classifyRuntimeErr(err)
+		}
+	}
+	if err := l.fillBundle(ctx); err != nil {
+		if pending != nil {
+			pending.Abort()
+		}
 		_ = l.waitNetwork(ctx)
 		return err
 	}
 	phase("init: bundle", t0)
 	t0 = time.Now()
-	id := c.config.ID
-	bundle := c.r.bundleDir(id)
-	created, err := rt.Create(ctx, createOptions(oci.CreateOptions{
-		ID:            id,
-		Name:          c.config.Name,
-		Bundle:        bundle,
-		LogPath:       c.config.LogPath,
-		ExitDir:       c.r.exitDir(),
-		PersistDir:    c.persistDir(),
-		PidFile:       filepath.Join(bundle, "pidfile"),
-		ConmonPidFile: c.conmonPidFile(),
-		Terminal:      c.config.Spec.Terminal,
-		Stdin:         c.config.Spec.Stdin,
-		ExitCommand:   c.r.cleanupCommand(id),
-		ExitDelay:     exitDelay(opts),
-		ExtraFiles:    l.portFiles,
-	}, opts))
+	if pending == nil {
+		co.ExtraFiles = l.portFiles
+		pending, err = rt.StartConmon(ctx, co)
+	}
+	var created oci.Created
+	if err == nil {
+		created, err = pending.Create(ctx)
+	}
 	if nerr := l.waitNetwork(ctx); err == nil && nerr != nil {
 		// The runtime made the container; its network failed meanwhile.
 		_ = l.teardownRuntime(context.WithoutCancel(ctx), true)
@@ -142,9 +148,31 @@ func (l *Locked) init(ctx context.Context, opts initOptions) error {
 	return nil
 }
 
-// prepareBundle mounts the rootfs and writes config.json and the run files
-// (hosts, hostname, resolv.conf, .containerenv) into a fresh bundle dir.
-func (l *Locked) prepareBundle(ctx context.Context) error {
+// conmonOptions describes the container to conmon; ExtraFiles is added
+// once the network set-up has reserved the host ports.
+func (l *Locked) conmonOptions(opts initOptions) oci.CreateOptions {
+	c := l.c
+	id := c.config.ID
+	bundle := c.r.bundleDir(id)
+	return createOptions(oci.CreateOptions{
+		ID:            id,
+		Name:          c.config.Name,
+		Bundle:        bundle,
+		LogPath:       c.config.LogPath,
+		ExitDir:       c.r.exitDir(),
+		PersistDir:    c.persistDir(),
+		PidFile:       filepath.Join(bundle, "pidfile"),
+		ConmonPidFile: c.conmonPidFile(),
+		Terminal:      c.config.Spec.Terminal,
+		Stdin:         c.config.Spec.Stdin,
+		ExitCommand:   c.r.cleanupCommand(id),
+		ExitDelay:     exitDelay(opts),
+	}, opts)
+}
+
+// resetBundle gives the container an empty bundle directory, after
+// removing what an interrupted earlier start may have left.
+func (l *Locked) resetBundle(ctx context.Context) error {
 	c := l.c
 	id := c.config.ID
 	bundle := c.r.bundleDir(id)
@@ -162,6 +190,15 @@ func (l *Locked) prepareBundle(ctx context.Context) error {
 	if err := os.Remove(filepath.Join(c.r.exitDir(), id)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing old exit file: %w", err)
 	}
+	return nil
+}
+
+// fillBundle mounts the rootfs and writes config.json and the run files
+// (hosts, hostname, resolv.conf, .containerenv) into the bundle dir.
+func (l *Locked) fillBundle(ctx context.Context) error {
+	c := l.c
+	id := c.config.ID
+	bundle := c.r.bundleDir(id)
 	rootfs, err := l.mountStorage(ctx)
 	if err != nil {
 		return err

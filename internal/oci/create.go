@@ -90,21 +90,48 @@ type syncMessage struct {
 // container is in runtime state "created". On failure the error carries the
 // runtime's own message, and neither a runtime container nor conmon is left.
 func (r *Runtime) Create(ctx context.Context, o CreateOptions) (Created, error) {
-	if err := checkID(o.ID); err != nil {
+	p, err := r.StartConmon(ctx, o)
+	if err != nil {
 		return Created{}, err
 	}
+	return p.Create(ctx)
+}
+
+// PendingCreate is a conmon started ahead of its container (StartConmon).
+// It waits on its start pipe: Create lets it run `runtime create`, Abort
+// ends it. Exactly one of the two must be called.
+type PendingCreate struct {
+	r      *Runtime
+	o      CreateOptions
+	ociLog string
+	cmd    *exec.Cmd
+	syncR  *os.File // the engine's end of the sync pipe
+	startW *os.File // the engine's end of the start pipe
+	stderr bytes.Buffer
+}
+
+// StartConmon starts conmon for o and leaves it waiting for Create. The
+// bundle directory must exist (it is conmon's working directory) but its
+// config.json is only read once Create runs: an engine starts conmon
+// first and prepares the bundle meanwhile, which hides conmon's own
+// start-up (~4 ms of dynamic linking and GLib set-up). o.ExtraFiles must
+// be final.
+func (r *Runtime) StartConmon(ctx context.Context, o CreateOptions) (*PendingCreate, error) {
+	if err := checkID(o.ID); err != nil {
+		return nil, err
+	}
 	if o.Bundle == "" || o.ExitDir == "" {
-		return Created{}, fmt.Errorf("create %s: bundle and exit dir are required", o.ID)
+		return nil, fmt.Errorf("create %s: bundle and exit dir are required", o.ID)
 	}
 	if strings.ContainsRune(o.LogPath, ':') {
-		return Created{}, fmt.Errorf("create %s: log path %q must not contain ':' (conmon splits driver:path on it)", o.ID, o.LogPath)
+		return nil, fmt.Errorf("create %s: log path %q must not contain ':' (conmon splits driver:path on it)", o.ID, o.LogPath)
 	}
 	// conmon only writes the exit file when the container exits; a missing
 	// directory would surface then as an exit that never comes.
 	if st, err := os.Stat(o.ExitDir); err != nil {
-		return Created{}, fmt.Errorf("create %s: exit dir: %w", o.ID, err)
+		return nil, fmt.Errorf("create %s: exit dir: %w", o.ID, err)
 	} else if !st.IsDir() {
-		return Created{}, fmt.Errorf("create %s: exit dir %s is not a directory", o.ID, o.ExitDir)
+		return nil, fmt.Errorf("create %s: exit dir %s is not a directory", o.ID, o.ExitDir)
 	}
 	if o.PidFile == "" {
 		o.PidFile = filepath.Join(o.Bundle, "pidfile")
@@ -113,32 +140,51 @@ func (r *Runtime) Create(ctx context.Context, o CreateOptions) (Created, error) 
 		o.ConmonPidFile = filepath.Join(o.Bundle, "conmon.pid")
 	}
 	if err := ctx.Err(); err != nil {
-		return Created{}, err
+		return nil, err
 	}
-	ociLog := filepath.Join(o.Bundle, ociLogName)
+	p := &PendingCreate{r: r, o: o, ociLog: filepath.Join(o.Bundle, ociLogName)}
 	// runc appends to its log: drop earlier attempts so that the last error
 	// line is this create's. The pid files are left alone: conmon and runc
 	// rewrite them, and they may still belong to a live container if the
 	// caller got its state wrong (see ErrExists).
-	if err := os.Remove(ociLog); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return Created{}, fmt.Errorf("create %s: %w", o.ID, err)
+	if err := os.Remove(p.ociLog); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("create %s: %w", o.ID, err)
 	}
+	if err := p.spawn(); err != nil {
+		return nil, fmt.Errorf("create %s: %w", o.ID, err)
+	}
+	return p, nil
+}
 
-	pid, forked, err := r.runConmon(ctx, o, ociLog)
+// Create lets the waiting conmon run `runtime create` and returns once the
+// container is in runtime state "created". On failure the error carries the
+// runtime's own message, and neither a runtime container nor conmon is left.
+func (p *PendingCreate) Create(ctx context.Context) (Created, error) {
+	o := p.o
+	pid, forked, err := p.run(ctx)
 	if err != nil {
 		// A runtime container with this ID that existed before is not ours
 		// to delete; our monitor exits on its own after reporting.
 		if forked && !errors.Is(err, ErrExists) {
-			r.cleanupFailedCreate(o)
+			p.r.cleanupFailedCreate(o)
 		}
 		return Created{}, fmt.Errorf("create %s: %w", o.ID, err)
 	}
 	conmonPID, err := readPidFile(o.ConmonPidFile)
 	if err != nil {
-		r.cleanupFailedCreate(o)
+		p.r.cleanupFailedCreate(o)
 		return Created{}, fmt.Errorf("create %s: conmon pid: %w", o.ID, err)
 	}
 	return Created{PID: pid, ConmonPID: conmonPID}, nil
+}
+
+// Abort ends a conmon that was never let go. It has not forked yet (it
+// blocks on the start pipe before anything else), so nothing else exists.
+func (p *PendingCreate) Abort() {
+	_ = p.cmd.Process.Kill()
+	_ = p.cmd.Wait()
+	p.syncR.Close()
+	p.startW.Close()
 }
 
 // cleanupFailedCreate removes whatever a failed create may have left. It
@@ -212,51 +258,58 @@ func (r *Runtime) conmonArgs(o CreateOptions, ociLog string) []string {
 	return args
 }
 
-// runConmon starts conmon, lets it go, and returns the container PID it
-// reports on the sync pipe. forked tells whether the first conmon got as far
-// as forking the monitor: before that, nothing exists that needs cleaning up.
-func (r *Runtime) runConmon(ctx context.Context, o CreateOptions, ociLog string) (pid int, forked bool, err error) {
+// spawn starts conmon (C0), which blocks on the start pipe.
+func (p *PendingCreate) spawn() error {
 	syncR, syncW, err := seqpacketPair("sync")
 	if err != nil {
-		return 0, false, err
+		return err
 	}
-	defer syncR.Close()
 	startW, startR, err := seqpacketPair("start")
 	if err != nil {
+		syncR.Close()
 		syncW.Close()
-		return 0, false, err
+		return err
 	}
-	defer startW.Close()
-
-	cmd := exec.Command(r.conmon, r.conmonArgs(o, ociLog)...)
-	cmd.Dir = o.Bundle // conmon also drops an "oom" file in its cwd
+	cmd := exec.Command(p.r.conmon, p.r.conmonArgs(p.o, p.ociLog)...)
+	cmd.Dir = p.o.Bundle // conmon also drops an "oom" file in its cwd
 	// ExtraFiles[i] is fd 3+i in conmon.
-	cmd.ExtraFiles = append([]*os.File{syncW, startR}, o.ExtraFiles...)
+	cmd.ExtraFiles = append([]*os.File{syncW, startR}, p.o.ExtraFiles...)
 	cmd.Env = append(conmonEnv(os.Environ()), "_OCI_SYNCPIPE=3", "_OCI_STARTPIPE=4")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// conmon reports option errors on stderr before it forks; the monitor
 	// points its stdio at /dev/null right after the fork, so the pipe closes
 	// promptly. WaitDelay guards against a conmon that does not.
-	var stderr bytes.Buffer
-	cmd.Stderr = &limitedWriter{w: &stderr, n: 8192}
+	cmd.Stderr = &limitedWriter{w: &p.stderr, n: 8192}
 	cmd.WaitDelay = time.Second
-
 	err = cmd.Start()
 	syncW.Close()
 	startR.Close()
 	if err != nil {
-		return 0, false, fmt.Errorf("starting conmon: %w", err)
+		syncR.Close()
+		startW.Close()
+		return fmt.Errorf("starting conmon: %w", err)
 	}
+	p.cmd, p.syncR, p.startW = cmd, syncR, startW
+	return nil
+}
+
+// run lets conmon go and returns the container PID it reports on the sync
+// pipe. forked tells whether the first conmon got as far as forking the
+// monitor: before that, nothing exists that needs cleaning up.
+func (p *PendingCreate) run(ctx context.Context) (pid int, forked bool, err error) {
+	defer p.syncR.Close()
+	defer p.startW.Close()
+	cmd := p.cmd
 	// Any one byte lets conmon go on (it blocks on the start pipe before it
 	// forks; conmon.md §3).
-	if _, err := startW.Write([]byte{0}); err != nil {
+	if _, err := p.startW.Write([]byte{0}); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 		return 0, false, fmt.Errorf("conmon start pipe: %w", err)
 	}
 	// The first conmon exits right after forking the monitor (conmon.md §4).
 	if err := cmd.Wait(); err != nil {
-		msg := oneLine(stderr.String())
+		msg := oneLine(p.stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
@@ -267,11 +320,11 @@ func (r *Runtime) runConmon(ctx context.Context, o CreateOptions, ociLog string)
 		// report tells that there may be something to clean up.
 		graceCtx, cancel := context.WithTimeout(context.Background(), cancelGrace)
 		defer cancel()
-		_, err := readSync(graceCtx, syncR)
+		_, err := readSync(graceCtx, p.syncR)
 		return 0, !errors.Is(err, errNoReport), c0err
 	}
 
-	msg, err := readSync(ctx, syncR)
+	msg, err := readSync(ctx, p.syncR)
 	if err != nil {
 		if ctx.Err() != nil {
 			// The caller gave up, but `runc create` may still be running
@@ -279,13 +332,13 @@ func (r *Runtime) runConmon(ctx context.Context, o CreateOptions, ociLog string)
 			// container behind. Let it finish (it normally takes well
 			// under a second) so that the cleanup sees its outcome.
 			graceCtx, cancel := context.WithTimeout(context.Background(), cancelGrace)
-			_, _ = readSync(graceCtx, syncR)
+			_, _ = readSync(graceCtx, p.syncR)
 			cancel()
 		}
 		return 0, true, err
 	}
 	if msg.Data <= 0 {
-		return 0, true, createFailure(r.name, o.ID, ociLog, msg.Message)
+		return 0, true, createFailure(p.r.name, p.o.ID, p.ociLog, msg.Message)
 	}
 	return msg.Data, true, nil
 }

@@ -65,3 +65,42 @@ func TestStartCreatedDeadInit(t *testing.T) {
 		t.Fatal("StartCreated of a dead init succeeded")
 	}
 }
+
+// A conmon started ahead of its bundle waits: Abort ends it without a
+// runtime container, and a later StartConmon + Create works as usual.
+func TestStartConmonAbortAndCreate(t *testing.T) {
+	e := newTestEnv(t, false, "true")
+	p, err := e.rt.StartConmon(t.Context(), e.opts)
+	if err != nil {
+		t.Fatalf("StartConmon: %v", err)
+	}
+	pid := p.cmd.Process.Pid
+	if !alive(pid) {
+		t.Fatal("conmon is not waiting")
+	}
+	p.Abort()
+	if alive(pid) {
+		t.Errorf("conmon %d still running after Abort", pid)
+	}
+	if _, err := os.Stat(e.opts.ConmonPidFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("conmon pid file after Abort: %v", err)
+	}
+	if _, err := e.rt.State(t.Context(), e.opts.ID); !errors.Is(err, ErrNotExist) {
+		t.Errorf("runtime container after Abort: %v", err)
+	}
+
+	p, err = e.rt.StartConmon(t.Context(), e.opts)
+	if err != nil {
+		t.Fatalf("StartConmon: %v", err)
+	}
+	c, err := p.Create(t.Context())
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if err := e.rt.StartCreated(t.Context(), e.opts.ID, c.PID); err != nil {
+		t.Fatalf("StartCreated: %v", err)
+	}
+	if code := waitExit(t, e); code != 0 {
+		t.Errorf("exit code %d", code)
+	}
+}
