@@ -112,6 +112,10 @@ func measureAPI(ctx context.Context, engines []*engine, cfg config) []*figure {
 	}
 	for _, e := range engines {
 		fmt.Fprintf(os.Stderr, "measuring %s API service...\n", e.name)
+		if err := e.load(ctx, cfg.archive, image); err != nil {
+			runFig.results[e.name], listFig.results[e.name] = result{err: err}, result{err: err}
+			continue
+		}
 		s, err := startService(ctx, e)
 		if err != nil {
 			runFig.results[e.name], listFig.results[e.name] = result{err: err}, result{err: err}

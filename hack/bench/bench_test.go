@@ -1,7 +1,11 @@
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -73,5 +77,68 @@ func TestUnescapeOctalAndLastLine(t *testing.T) {
 	}
 	if got := lastLine("Getting image\nabc123\n\n"); got != "abc123" {
 		t.Errorf("lastLine = %q", got)
+	}
+}
+
+// TestBigImage checks that the pull figure's image is one a registry and
+// the engines accept: every blob's digest matches its bytes, and the
+// config's diff IDs are the digests of the uncompressed layers.
+func TestBigImage(t *testing.T) {
+	layer, err := oneFileLayer("etc/base", []byte("base\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(layer)
+	zw.Close()
+	_, baseDiffID := layerName(layer)
+	base := testImage{
+		config: newBlob(mediaConfig, []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["`+baseDiffID+`"]},"history":[{"created_by":"base"}]}`)),
+		layers: []blob{newBlob(mediaLayerGz, gz.Bytes())},
+	}
+	img, err := bigImage(base, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(img.layers) != 3 || img.size() < 2<<20 {
+		t.Fatalf("%d layers, %d bytes", len(img.layers), img.size())
+	}
+	var cfg struct {
+		RootFS struct {
+			DiffIDs []string `json:"diff_ids"`
+		} `json:"rootfs"`
+		History []map[string]any `json:"history"`
+	}
+	if err := json.Unmarshal(img.config.data, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.RootFS.DiffIDs) != 3 || len(cfg.History) != 3 {
+		t.Fatalf("config %s", img.config.data)
+	}
+	for i, l := range append([]blob{img.config, img.manifest}, img.layers...) {
+		if newBlob(l.mediaType, l.data).digest != l.digest {
+			t.Errorf("blob %d: digest %s does not match its data", i, l.digest)
+		}
+	}
+	for i, l := range img.layers {
+		zr, err := gzip.NewReader(bytes.NewReader(l.data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := io.ReadAll(zr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, d := layerName(raw); d != cfg.RootFS.DiffIDs[i] {
+			t.Errorf("layer %d: diff ID %s, config says %s", i, d, cfg.RootFS.DiffIDs[i])
+		}
+	}
+	var m struct {
+		Config struct{ Digest string }
+		Layers []struct{ Digest string }
+	}
+	if err := json.Unmarshal(img.manifest.data, &m); err != nil || m.Config.Digest != img.config.digest || len(m.Layers) != 3 || m.Layers[2].Digest != img.layers[2].digest {
+		t.Errorf("manifest %s (%v)", img.manifest.data, err)
 	}
 }

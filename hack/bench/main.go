@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -37,7 +38,13 @@ type config struct {
 	lifecycle  int // containers for the create/start/rm figures
 	psCtrs     int // containers present while ps -a is timed
 	pulls      int
+	only       map[string]bool // figure groups to measure; nil means all
 }
+
+// groups are the figure groups -only selects from.
+var groups = []string{"containers", "images", "api", "pull"}
+
+func (c config) want(group string) bool { return c.only == nil || c.only[group] }
 
 func main() {
 	var cfg config
@@ -49,11 +56,30 @@ func main() {
 	flag.IntVar(&cfg.warmups, "warmup", 3, "unmeasured runs before each latency figure")
 	flag.IntVar(&cfg.lifecycle, "lifecycle", 20, "containers for the create/start/rm figures")
 	flag.IntVar(&cfg.psCtrs, "ps-containers", 100, "containers present while ps -a is timed")
-	flag.IntVar(&cfg.pulls, "pulls", 10, "measured pulls")
+	flag.IntVar(&cfg.pulls, "pulls", 15, "measured pulls of each image per engine")
+	upload := flag.String("upload", "", "only upload the pull figures' images to the registry at `HOST:PORT` (bench/busybox, bench/big) and exit, for measuring by hand")
+	only := flag.String("only", "", "comma-separated figure groups to measure, of "+strings.Join(groups, ", ")+" (default all)")
 	flag.Parse()
+	if *only != "" {
+		cfg.only = map[string]bool{}
+		for _, g := range strings.Split(*only, ",") {
+			if !slices.Contains(groups, g) {
+				fmt.Fprintf(os.Stderr, "bench: -only: unknown group %q (want %s)\n", g, strings.Join(groups, ", "))
+				os.Exit(2)
+			}
+			cfg.only[g] = true
+		}
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *upload != "" {
+		if err := uploadPullImages(ctx, &registry{addr: *upload}, cfg.archive); err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+			os.Exit(1)
+		}
+		return
+	}
 	code, err := run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
@@ -109,15 +135,25 @@ func run(ctx context.Context, cfg config) (int, error) {
 	fmt.Println(header)
 
 	var figs []*figure
-	for _, e := range engines {
-		fmt.Fprintf(os.Stderr, "measuring %s...\n", e.name)
-		figs = mergeFigures(figs, measureEngine(ctx, e, cfg))
-		if ctx.Err() != nil {
-			return 1, ctx.Err()
+	if cfg.want("containers") {
+		for _, e := range engines {
+			fmt.Fprintf(os.Stderr, "measuring %s...\n", e.name)
+			figs = mergeFigures(figs, measureEngine(ctx, e, cfg))
+			if ctx.Err() != nil {
+				return 1, ctx.Err()
+			}
 		}
 	}
-	figs = mergeFigures(figs, measureAPI(ctx, engines, cfg))
-	figs = mergeFigures(figs, measurePull(ctx, engines, cfg))
+	if cfg.want("images") {
+		figs = mergeFigures(figs, measureAllImages(ctx, engines, cfg))
+	}
+	if cfg.want("api") {
+		figs = mergeFigures(figs, measureAPI(ctx, engines, cfg))
+	}
+	if cfg.want("pull") {
+		fmt.Fprintf(os.Stderr, "measuring pulls...\n")
+		figs = mergeFigures(figs, measurePull(ctx, engines, cfg))
+	}
 
 	printFigures(os.Stdout, figs, engines)
 	for _, f := range figs {
@@ -128,10 +164,10 @@ func run(ctx context.Context, cfg config) (int, error) {
 	return 0, nil
 }
 
-// measureEngine takes every figure but the pull, on one store.
+// measureEngine takes the container figures, on one store.
 func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 	names := []string{"run --rm --network none true", "create", "start", "rm -f",
-		fmt.Sprintf("ps -a (%d containers)", cfg.psCtrs), "images", "run --rm true (default bridge)", "exec CTR true"}
+		fmt.Sprintf("ps -a (%d containers)", cfg.psCtrs), "run --rm true (default bridge)", "exec CTR true"}
 	if err := e.load(ctx, cfg.archive, image); err != nil {
 		figs := make([]*figure, len(names))
 		for i, n := range names {
@@ -148,7 +184,7 @@ func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 
 	// The same on each engine's default bridge network: netns, veth,
 	// addresses and firewall rules through netavark, set up and torn down.
-	bridgeFig := newFigure(names[6], e.name, latency(ctx, cfg,
+	bridgeFig := newFigure(names[5], e.name, latency(ctx, cfg,
 		func() (time.Duration, error) {
 			d, _, err := e.run(ctx, "run", "--rm", image, "true")
 			return d, err
@@ -171,12 +207,7 @@ func measureEngine(ctx context.Context, e *engine, cfg config) []*figure {
 		})
 	}
 	figs = append(figs, newFigure(names[4], e.name, psRes))
-	figs = append(figs, newFigure(names[5], e.name, latency(ctx, cfg,
-		func() (time.Duration, error) {
-			d, _, err := e.run(ctx, "images")
-			return d, err
-		})))
-	figs = append(figs, newFigure(names[7], e.name, execLatency(ctx, e, cfg)))
+	figs = append(figs, newFigure(names[6], e.name, execLatency(ctx, e, cfg)))
 	if _, _, err := e.run(ctx, append([]string{"rm", "-fa"}, e.rmFlags...)...); err != nil {
 		fmt.Fprintf(os.Stderr, "%v\n", err)
 	}
@@ -233,53 +264,6 @@ func lifecycle(ctx context.Context, e *engine, n int) (create, start, rm result)
 		total += d
 	}
 	return create, start, rate(n, total)
-}
-
-// measurePull pushes the test image to a private registry with berth push,
-// then times, for each engine, pulling it into a store that does not have
-// its layers (the local copy is removed first, so nothing is reused).
-func measurePull(ctx context.Context, engines []*engine, cfg config) []*figure {
-	const name = "pull from local registry"
-	berth := engines[0]
-	skip := func(why string) []*figure {
-		f := newFigure(name, berth.name, result{skip: why})
-		for _, e := range engines[1:] {
-			f.results[e.name] = result{skip: why}
-		}
-		return []*figure{f}
-	}
-	if !berth.has(ctx, "push") {
-		return skip("skipped: berth push not implemented yet")
-	}
-	reg, err := startRegistry(ctx)
-	if err != nil {
-		return skip("skipped: " + err.Error())
-	}
-	defer reg.stop()
-
-	ref := reg.addr + "/bench/busybox:latest"
-	fig := &figure{name: name, unit: "ms", results: map[string]result{}}
-	if _, _, err := berth.run(ctx, "push", "--tls-verify=false", image, "docker://"+ref); err != nil {
-		fig.results[berth.name] = result{err: fmt.Errorf("push: %w", err)}
-		return []*figure{fig}
-	}
-	for _, e := range engines {
-		if _, _, err := e.run(ctx, "rmi", image); err != nil {
-			fig.results[e.name] = result{err: err}
-			continue
-		}
-		pcfg := cfg
-		pcfg.runs, pcfg.warmups = cfg.pulls, 1
-		fig.results[e.name] = latency(ctx, pcfg, func() (time.Duration, error) {
-			d, _, err := e.run(ctx, "pull", "--tls-verify=false", ref)
-			if err != nil {
-				return d, err
-			}
-			_, _, err = e.run(ctx, "rmi", ref)
-			return d, err
-		})
-	}
-	return []*figure{fig}
 }
 
 // latency runs f cfg.warmups times unmeasured, then cfg.runs times, and

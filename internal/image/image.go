@@ -14,8 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -118,17 +121,57 @@ func (s *Service) List(ctx context.Context) ([]Image, error) {
 		}
 		return nil, cstorage.ErrLayerUnknown
 	}
-	out := make([]Image, 0, len(imgs))
+	out := make([]Image, len(imgs))
 	for i := range imgs {
-		out = append(out, s.describe(&imgs[i], lookup))
+		out[i] = s.describeRecord(&imgs[i], lookup)
 	}
+	s.readLabels(imgs, out)
 	return out, nil
 }
+
+// readLabels fills out[i].Labels from the config of imgs[i], a few images
+// at a time. Each read is a store call that takes the image store's lock
+// and reads a file: with hundreds of images that is most of the listing's
+// own time (~8 ms of ~40 ms for `images` with 201 images here), and the
+// calls do not depend on each other.
+func (s *Service) readLabels(imgs []cstorage.Image, out []Image) {
+	workers := min(2*runtime.GOMAXPROCS(0), len(imgs)/labelBatch)
+	if workers < 2 {
+		for i := range imgs {
+			out[i].Labels = s.labels(&imgs[i])
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(imgs) {
+					return
+				}
+				out[i].Labels = s.labels(&imgs[i])
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// labelBatch is how many images make another reader worth starting.
+const labelBatch = 16
 
 // describe converts a store record. Failures to read sizes or labels are
 // not fatal: a listing must not fail because one image is damaged (that is
 // what `system check` is for).
 func (s *Service) describe(img *cstorage.Image, layer func(string) (*cstorage.Layer, error)) Image {
+	out := s.describeRecord(img, layer)
+	out.Labels = s.labels(img)
+	return out
+}
+
+// describeRecord is describe without the labels, which need the config.
+func (s *Service) describeRecord(img *cstorage.Image, layer func(string) (*cstorage.Layer, error)) Image {
 	out := Image{
 		ID:      img.ID,
 		Digest:  string(img.Digest),
@@ -142,21 +185,31 @@ func (s *Service) describe(img *cstorage.Image, layer func(string) (*cstorage.La
 	}
 	out.Dangling = len(out.Names) == 0
 	out.Size = s.imageSize(img, layer)
-	if cfg := configKey(img); cfg != "" {
-		if data, err := s.store.ImageBigData(img.ID, cfg); err == nil {
-			// The "config"."Labels" path is the same in OCI and Docker
-			// schema2 configs.
-			var c struct {
-				Config struct {
-					Labels map[string]string `json:"Labels"`
-				} `json:"config"`
-			}
-			if json.Unmarshal(data, &c) == nil {
-				out.Labels = c.Config.Labels
-			}
-		}
-	}
 	return out
+}
+
+// labels reads the image's labels from its config; nil when the config
+// cannot be read.
+func (s *Service) labels(img *cstorage.Image) map[string]string {
+	cfg := configKey(img)
+	if cfg == "" {
+		return nil
+	}
+	data, err := s.store.ImageBigData(img.ID, cfg)
+	if err != nil {
+		return nil
+	}
+	// The "config"."Labels" path is the same in OCI and Docker schema2
+	// configs.
+	var c struct {
+		Config struct {
+			Labels map[string]string `json:"Labels"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(data, &c) != nil {
+		return nil
+	}
+	return c.Config.Labels
 }
 
 // configKey returns the big-data key under which the image library stored

@@ -483,6 +483,23 @@ func TestListManyImagesFast(t *testing.T) {
 		if best == 0 || el < best {
 			best = el
 		}
+		// Labels are read by several goroutines: each must land on its
+		// own image.
+		for _, img := range imgs {
+			if img.ID == base.ID {
+				if img.Labels["io.berth.test"] != "true" {
+					t.Errorf("base image labels %v", img.Labels)
+				}
+				continue
+			}
+			var i int
+			if len(img.Names) == 1 {
+				if _, err := fmt.Sscanf(img.Names[0], "localhost/many%d:latest", &i); err == nil && img.Labels["n"] == fmt.Sprint(i) {
+					continue
+				}
+			}
+			t.Fatalf("listed %v with labels %v", img.Names, img.Labels)
+		}
 	}
 	t.Logf("List of %d images: %v", n+1, best)
 	if best > 50*time.Millisecond {
