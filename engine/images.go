@@ -94,11 +94,22 @@ func imageDisplayName(img Image, ref string) string {
 
 // Images lists the local images.
 func (r *Runtime) Images(ctx context.Context) ([]Image, error) {
+	return r.ListImages(ctx, ImageListOptions{Labels: true})
+}
+
+// ImageListOptions tune ListImages.
+type ImageListOptions struct {
+	// Labels fills Image.Labels, which costs a config read per image.
+	Labels bool
+}
+
+// ListImages lists every local image.
+func (r *Runtime) ListImages(ctx context.Context, o ImageListOptions) ([]Image, error) {
 	_, imgs, err := r.storage(ctx)
 	if err != nil {
 		return nil, err
 	}
-	list, err := imgs.List(ctx)
+	list, err := imgs.ListRecords(ctx, o.Labels)
 	return list, mapImageErr(err)
 }
 

@@ -100,6 +100,13 @@ func (s *Service) systemContext(tmp string) *types.SystemContext {
 // List returns all images. It reads the image and layer records once and
 // each image's config once (for the labels).
 func (s *Service) List(ctx context.Context) ([]Image, error) {
+	return s.ListRecords(ctx, true)
+}
+
+// ListRecords is List that reads the configs, for the labels, only when
+// labels is true: a plain listing needs only the store's records, and the
+// config reads are a fifth of its time with hundreds of images.
+func (s *Service) ListRecords(ctx context.Context, labels bool) ([]Image, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -125,7 +132,9 @@ func (s *Service) List(ctx context.Context) ([]Image, error) {
 	for i := range imgs {
 		out[i] = s.describeRecord(&imgs[i], lookup)
 	}
-	s.readLabels(imgs, out)
+	if labels {
+		s.readLabels(imgs, out)
+	}
 	return out, nil
 }
 

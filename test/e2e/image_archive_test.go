@@ -60,6 +60,11 @@ func TestImageCommitImportHistory(t *testing.T) {
 	e.Run("run", "--rm", "snap:1", "sh", "-c", "echo $FROM_CTR $ADDED; test -e /bin/vi || echo gone").
 		Success(t).StdoutIs(t, "yes 1\ngone")
 	e.Run("image", "inspect", "--format", "{{.Labels.stage}} {{len .RootFS.DiffIDs}}", "snap:1").Success(t).StdoutIs(t, "two 2")
+	// images reads labels only when it shows or filters on them.
+	e.Run("images", "--filter", "label=stage=two", "--format", "{{.Repository}}:{{.Tag}}").Success(t).StdoutIs(t, "localhost/snap:1")
+	e.Run("images", "--filter", "reference=snap", "--format", "{{.Labels.stage}}").Success(t).StdoutIs(t, "two")
+	e.Run("images", "--filter", "reference=snap", "--format", "json").Success(t).StdoutContains(t, `"stage": "two"`)
+	e.Run("images", "--filter", "reference=snap").Success(t).StdoutContains(t, "localhost/snap", "1")
 	h := e.Run("history", "snap:1").Success(t)
 	h.StdoutContains(t, "CREATED BY", "saved work", "berth commit", id[:12], "<missing>")
 	e.Run("history", "-q", "snap:1").Success(t).StdoutIs(t, id[:12]+"\n<missing>")

@@ -37,12 +37,12 @@ before=IMAGE, since=IMAGE.
 			if err != nil {
 				return err
 			}
-			list, err := rt.Images(ctx)
-			if err != nil {
-				return err
-			}
 			if len(args) == 1 {
 				filters = append(filters, "reference="+args[0])
+			}
+			list, err := rt.ListImages(ctx, engine.ImageListOptions{Labels: needsLabels(tmpl, filters)})
+			if err != nil {
+				return err
 			}
 			if list, err = engine.FilterImages(list, filters); err != nil {
 				return cli.UsageError{Err: err}
@@ -79,6 +79,22 @@ before=IMAGE, since=IMAGE.
 	fl.StringVar(&tmpl, "format", "", `format output: a Go template, "table TEMPLATE" or "json"`)
 	fl.StringArrayVarP(&filters, "filter", "f", nil, "filter output with KEY=VALUE (dangling, label, reference, before, since)")
 	return cmd
+}
+
+// needsLabels reports whether the listing shows or filters on labels:
+// only then does it read every image's config.
+func needsLabels(tmpl string, filters []string) bool {
+	for _, s := range []string{"Labels", "json", "{{.}}", "{{ . }}"} {
+		if strings.Contains(tmpl, s) {
+			return true
+		}
+	}
+	for _, f := range filters {
+		if strings.HasPrefix(f, "label") {
+			return true
+		}
+	}
+	return false
 }
 
 func imagesAliases(use string) []string {
