@@ -69,8 +69,10 @@ type ExecSession struct {
 	info ExecSessionInfo
 	ex   *oci.Exec
 	att  *Attachment
-	// direct is the process of a session run without conmon.
-	direct *oci.DirectExec
+	// direct is the process of a session run without conmon;
+	// unrecorded says it ended before it was recorded.
+	direct     *oci.DirectExec
+	unrecorded bool
 }
 
 // ID is the session's 64-hex ID.
@@ -205,7 +207,7 @@ func (s *ExecSession) Wait(ctx context.Context) (int, error) {
 	if s.direct != nil {
 		code, err := s.direct.Wait(ctx)
 		phase("exec: exit code", t0)
-		if ctx.Err() == nil {
+		if ctx.Err() == nil && !s.unrecorded {
 			if err != nil {
 				code = -1
 			}

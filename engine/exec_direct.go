@@ -45,10 +45,17 @@ func (l *Locked) execDirect(ctx context.Context, rt *oci.Runtime, info ExecSessi
 		return nil, classifyRuntimeErr(err)
 	}
 	phase("exec: runtime exec", t0)
-	info.PID, info.PIDStart, info.Monitor = d.PID, d.StartTime, execMonitorBerth
-	if err := c.r.saveExecSession(ctx, info, true); err != nil {
+	sess := &ExecSession{c: c, info: info, direct: d}
+	if d.Exited() {
+		// Ended already (`exec CTR true`): nothing could see the record
+		// before Wait forgot it again, so neither write is done.
+		sess.unrecorded = true
+		return sess, nil
+	}
+	sess.info.PID, sess.info.PIDStart, sess.info.Monitor = d.PID, d.StartTime, execMonitorBerth
+	if err := c.r.saveExecSession(ctx, sess.info, true); err != nil {
 		d.Close()
 		return nil, err
 	}
-	return &ExecSession{c: c, info: info, direct: d}, nil
+	return sess, nil
 }

@@ -211,6 +211,16 @@ func (r *Runtime) RunDirectExec(ctx context.Context, o DirectExecOptions) (*Dire
 	return d, nil
 }
 
+// Exited reports, without waiting, whether the process has already ended
+// (it is left for Wait to collect).
+func (d *DirectExec) Exited() bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, d.PID, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	// Linux writes si_signo either way: SIGCHLD when the child ended, 0
+	// when WNOHANG found nothing to report.
+	return err == nil && info.Signo == int32(unix.SIGCHLD)
+}
+
 // Wait waits for the process to exit and for its output to be copied,
 // and returns its exit code (128+N when signal N killed it). When ctx
 // ends first it returns ctx's error and the process runs on.
