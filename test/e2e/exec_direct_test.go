@@ -50,7 +50,8 @@ func TestExecForegroundDirect(t *testing.T) {
 	// directory or conmon is made for it.
 	p := e.Start("exec", "c", "sh", "-c", "echo started; sleep 2")
 	p.WaitStdout(t, "started", 10*time.Second)
-	e.Run("inspect", "--format", "{{len .ExecIDs}}", "c").Success(t).StdoutIs(t, "1")
+	// The output may come before berth has recorded the session.
+	waitFor(t, func() bool { return e.Run("inspect", "--format", "{{len .ExecIDs}}", "c").Out() == "1" })
 	if entries, _ := os.ReadDir(filepath.Join(e.RunRoot, "ctr", id, "exec")); len(entries) != 0 {
 		t.Errorf("a foreground exec made session directories: %v", entries)
 	}
@@ -73,7 +74,7 @@ func TestExecForegroundBerthGoesAway(t *testing.T) {
 	// and its session is forgotten once it ended.
 	p := e.Start("exec", "c", "sh", "-c", "echo started; sleep 2; touch /tmp/after-int")
 	p.WaitStdout(t, "started", 10*time.Second)
-	e.Run("inspect", "--format", "{{len .ExecIDs}}", "c").Success(t).StdoutIs(t, "1")
+	waitFor(t, func() bool { return e.Run("inspect", "--format", "{{len .ExecIDs}}", "c").Out() == "1" })
 	p.Signal(t, syscall.SIGINT)
 	p.Wait(t).Exit(t, 125)
 	waitFor(t, func() bool { return e.Run("exec", "c", "test", "-e", "/tmp/after-int").ExitCode == 0 })
@@ -83,6 +84,7 @@ func TestExecForegroundBerthGoesAway(t *testing.T) {
 	// the process is gone, and nothing that stops the next exec.
 	p = e.Start("exec", "c", "sh", "-c", "echo started; sleep 2")
 	p.WaitStdout(t, "started", 10*time.Second)
+	waitFor(t, func() bool { return e.Run("inspect", "--format", "{{len .ExecIDs}}", "c").Out() == "1" })
 	p.Signal(t, syscall.SIGKILL)
 	p.Wait(t)
 	e.Run("exec", "c", "true").Success(t)
