@@ -53,7 +53,15 @@ type ExecSessionInfo struct {
 	Retain     bool              `json:"retain,omitempty"`
 	ExitCode   *int              `json:"exitCode,omitempty"`
 	Ended      time.Time         `json:"ended,omitzero"`
+	// Monitor is execMonitorBerth for a session whose berth waits for the
+	// process itself (no conmon, no session directory); PIDStart then
+	// tells its process from a later one with the same PID.
+	Monitor  string `json:"monitor,omitempty"`
+	PIDStart uint64 `json:"pidStart,omitempty"`
 }
+
+// execMonitorBerth marks a session run without conmon (see execDirect).
+const execMonitorBerth = "berth"
 
 // ExecSession is a started exec session.
 type ExecSession struct {
@@ -61,6 +69,10 @@ type ExecSession struct {
 	info ExecSessionInfo
 	ex   *oci.Exec
 	att  *Attachment
+	// direct is the process of a session run without conmon;
+	// unrecorded says it ended before it was recorded.
+	direct     *oci.DirectExec
+	unrecorded bool
 }
 
 // ID is the session's 64-hex ID.
@@ -120,6 +132,9 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 		if info, err = c.claimExecSession(ctx, *o.session, o.Detach); err != nil {
 			return nil, err
 		}
+	}
+	if directExec(rt, o, s) {
+		return l.execDirect(ctx, rt, info, procJSON, o, s)
 	}
 	dir := c.r.execDir(c.config.ID, info.ID)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -185,10 +200,21 @@ func (l *Locked) exec(ctx context.Context, o ExecOptions, s Streams) (*ExecSessi
 // session and returns the exit code. When the user detached it returns
 // ErrDetached at once; the process runs on.
 func (s *ExecSession) Wait(ctx context.Context) (int, error) {
-	if s.att == nil {
+	if s.att == nil && s.direct == nil {
 		return 0, fmt.Errorf("exec session %s is detached: %w", s.info.ID, ErrInvalidArg)
 	}
 	t0 := time.Now()
+	if s.direct != nil {
+		code, err := s.direct.Wait(ctx)
+		phase("exec: exit code", t0)
+		if ctx.Err() == nil && !s.unrecorded {
+			if err != nil {
+				code = -1
+			}
+			s.c.r.endExecSession(context.WithoutCancel(ctx), s.info, code)
+		}
+		return code, err
+	}
 	if err := s.att.Wait(); errors.Is(err, ErrDetached) {
 		s.ex.Close()
 		return 0, err
@@ -209,6 +235,9 @@ func (s *ExecSession) Wait(ctx context.Context) (int, error) {
 
 // Close drops the connection to the session without waiting for it.
 func (s *ExecSession) Close() {
+	if s.direct != nil {
+		s.direct.Close()
+	}
 	if s.att != nil {
 		s.att.Close()
 	}
@@ -266,6 +295,9 @@ func (c *Container) execSessions(ctx context.Context) ([]ExecSessionInfo, error)
 func (c *Container) sessionEnded(info ExecSessionInfo) bool {
 	if !c.state.running() || info.ContainerID == "" {
 		return true
+	}
+	if info.Monitor == execMonitorBerth {
+		return !oci.ProcessAlive(info.PID, info.PIDStart)
 	}
 	dir := c.r.execDir(c.config.ID, info.ID)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
