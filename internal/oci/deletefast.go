@@ -1,13 +1,10 @@
 package oci
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -49,7 +46,7 @@ func (r *Runtime) deleteStopped(id string) bool {
 			return false // poststop hooks are runc's to run
 		}
 	}
-	if processAlive(st.InitPID, st.InitStart) {
+	if ProcessAlive(st.InitPID, st.InitStart) {
 		return false
 	}
 	for _, p := range st.Cgroups {
@@ -65,30 +62,6 @@ func (r *Runtime) deleteStopped(id string) bool {
 		}
 	}
 	return os.RemoveAll(dir) == nil
-}
-
-// processAlive reports whether pid is still the process that started at
-// start (clock ticks since boot, field 22 of /proc/PID/stat) and not a
-// zombie.
-func processAlive(pid int, start uint64) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return true // unreadable: assume alive, runc decides
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 20 {
-		return true
-	}
-	if f[0] == "Z" || f[0] == "X" {
-		return false
-	}
-	got, err := strconv.ParseUint(f[19], 10, 64)
-	return err != nil || got == start
 }
 
 // knownAbsent reports whether runc certainly has no container id: runc
