@@ -159,6 +159,7 @@ func (l *Locked) conmonOptions(opts initOptions) oci.CreateOptions {
 		Name:          c.config.Name,
 		Bundle:        bundle,
 		LogPath:       c.config.LogPath,
+		NoSyncLog:     c.config.Spec.Remove,
 		ExitDir:       c.r.exitDir(),
 		PersistDir:    c.persistDir(),
 		PidFile:       filepath.Join(bundle, "pidfile"),

@@ -101,7 +101,7 @@ func TestCmdlineIsConmonFor(t *testing.T) {
 func TestConmonArgs(t *testing.T) {
 	r := &Runtime{name: "runc", path: "/usr/sbin/runc", conmon: "/usr/bin/conmon", stateRoot: "/run/berth/runc"}
 	args := r.conmonArgs(CreateOptions{
-		ID: "ID", Name: "web", Bundle: "/b", LogPath: "/l/ctr.log", LogSizeMax: 1000,
+		ID: "ID", Name: "web", Bundle: "/b", LogPath: "/l/ctr.log", LogSizeMax: 1000, NoSyncLog: true,
 		ExitDir: "/e", PersistDir: "/p", PidFile: "/b/pidfile", ConmonPidFile: "/b/conmon.pid",
 		Stdin: true, ExitCommand: []string{"/usr/bin/berth", "--root", "/r", "container", "cleanup", "ID"},
 	}, "/b/oci-log")
@@ -109,7 +109,7 @@ func TestConmonArgs(t *testing.T) {
 		"--api-version", "-c", "ID", "-u", "ID", "-r", "/usr/sbin/runc", "-b", "/b",
 		"-p", "/b/pidfile", "-P", "/b/conmon.pid", "--exit-dir", "/e", "--full-attach",
 		"--log-level", "warning", "-n", "web", "-0", "/p",
-		"-l", "k8s-file:/l/ctr.log", "--log-size-max", "1000", "-i",
+		"-l", "k8s-file:/l/ctr.log", "--log-size-max", "1000", "--no-sync-log", "-i",
 		"--exit-command", "/usr/bin/berth",
 		"--exit-command-arg", "--root", "--exit-command-arg", "/r", "--exit-command-arg", "container",
 		"--exit-command-arg", "cleanup", "--exit-command-arg", "ID",

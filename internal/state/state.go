@@ -91,10 +91,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
-	db, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("opening state database: %w", err)
-	}
+	db := sql.OpenDB(&connector{drv: newDriver(), dsn: dsn})
 	db.SetMaxOpenConns(4)
 	s := &DB{db: db}
 	if err := s.migrate(ctx); err != nil {
