@@ -16,6 +16,7 @@ import (
 	"github.com/berthproject/berth/internal/image"
 	"github.com/berthproject/berth/internal/lock"
 	"github.com/berthproject/berth/internal/oci"
+	"github.com/berthproject/berth/internal/runroot"
 	"github.com/berthproject/berth/internal/state"
 	"github.com/berthproject/berth/internal/storage"
 )
@@ -98,6 +99,11 @@ type Runtime struct {
 func Open(ctx context.Context, opts Options) (*Runtime, error) {
 	defer phase("open runtime", time.Now())
 	if err := opts.setDefaults(); err != nil {
+		return nil, err
+	}
+	// First, before anything is put in it: an empty run root on disk gets a
+	// tmpfs (internal/runroot).
+	if err := runroot.Prepare(opts.RunRoot); err != nil {
 		return nil, err
 	}
 	for _, d := range []string{opts.Root, opts.RunRoot, exitDir(opts.RunRoot)} {

@@ -91,6 +91,10 @@ func removeDefaultBridge(tmp string) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: removing the default bridge: %v\n%s", err, out)
 	}
+	// The scratch run root is a tmpfs (internal/runroot).
+	if err := unmountUnder(scratch); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+	}
 }
 
 // prepareSuite finds or builds the engine binary and the image archive.
