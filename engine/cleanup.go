@@ -119,7 +119,7 @@ func (l *Locked) Remove(ctx context.Context, opts RemoveOptions) error {
 	if err := l.removeVolumes(ctx, opts.Volumes || c.config.Spec.Remove); err != nil {
 		return err
 	}
-	for _, p := range []string{c.r.bundleDir(id), c.r.dataDir(id), filepath.Join(c.r.exitDir(), id)} {
+	for _, p := range []string{c.r.bundleDir(id), c.r.dataDir(c.config), filepath.Join(c.r.exitDir(), id)} {
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("removing %s: %w", p, err)
 		}

@@ -57,8 +57,8 @@ func (r *Runtime) newContainer(ctx context.Context, cs ContainerSpec) (*Containe
 		ImageName:   imageDisplayName(img, cs.Image),
 		ImageConfig: imgCfg,
 		Created:     time.Now(),
-		LogPath:     filepath.Join(r.dataDir(id), "ctr.log"),
 	}
+	cfg.LogPath = filepath.Join(r.dataDir(cfg), "ctr.log")
 	if cs.StopTimeout == nil {
 		t := defaultStopTimeout
 		cfg.Spec.StopTimeout = &t
@@ -112,7 +112,7 @@ func (r *Runtime) insertContainer(ctx context.Context, cfg *ContainerConfig, st 
 
 // createLayer makes the container's writable layer and its data dir.
 func (r *Runtime) createLayer(ctx context.Context, c *Container) error {
-	if err := os.MkdirAll(r.dataDir(c.config.ID), 0o700); err != nil {
+	if err := os.MkdirAll(r.dataDir(c.config), 0o700); err != nil {
 		return fmt.Errorf("creating container data dir: %w", err)
 	}
 	st, _, err := r.storage(ctx)

@@ -149,7 +149,7 @@ func (c *Container) Inspect(ctx context.Context) (*InspectData, error) {
 		ResolvConfPath: filepath.Join(bundle, "resolv.conf"),
 		HostnamePath:   filepath.Join(bundle, "hostname"),
 		HostsPath:      filepath.Join(bundle, "hosts"),
-		StaticDir:      c.r.dataDir(cfg.ID),
+		StaticDir:      c.r.dataDir(cfg),
 		OCIConfigPath:  filepath.Join(bundle, "config.json"),
 		ConmonPidFile:  c.conmonPidFile(),
 		PidFile:        filepath.Join(bundle, "pidfile"),
