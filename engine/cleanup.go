@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/berthproject/berth/internal/cgroups"
 	"github.com/berthproject/berth/internal/oci"
 )
 
@@ -178,6 +179,13 @@ func (l *Locked) teardown(ctx context.Context, killConmon, removeLayer bool) err
 	phase("teardown: storage", t0)
 	err = <-deleted
 	phase("teardown: runtime delete", t0)
+	if err == nil || errors.Is(err, oci.ErrNotExist) {
+		// A runtime killed during its create can leave the container's
+		// cgroups without a state that its delete would find.
+		if cerr := cgroups.Remove(c.cgroupPath()); cerr != nil {
+			logWarn("%s: %v", c.config.Name, cerr)
+		}
+	}
 	if nerr := <-netDone; nerr != nil && serr == nil {
 		serr = nerr
 	}

@@ -192,7 +192,7 @@ func (p *Pod) destroy(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := cgroups.RemoveParent(p.CgroupParent()); err != nil {
+	if err := cgroups.Remove(p.CgroupParent()); err != nil {
 		logWarn("pod %s: %v", p.cfg.Name, err)
 	}
 	if err := p.r.db.RemoveObject(ctx, kindPod, p.cfg.ID); err != nil {

@@ -113,10 +113,10 @@ func readInt(path string) int64 {
 	return n
 }
 
-// RemoveParent removes the (empty) cgroup at path from every hierarchy;
-// a missing one is not an error. Containers still inside keep it alive
+// Remove removes the (empty) cgroup at path from every hierarchy; a
+// missing one is not an error. Processes still inside keep it alive
 // (EBUSY), which is reported.
-func RemoveParent(path string) error {
+func Remove(path string) error {
 	if IsV2() {
 		return rmdir(filepath.Join(Root, path))
 	}

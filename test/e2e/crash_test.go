@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -54,9 +55,16 @@ func TestKilledRunIsRepairedByRm(t *testing.T) {
 		time.Sleep(delay * time.Millisecond)
 		p.Cmd.Process.Signal(syscall.SIGKILL) // it may have finished already
 		p.Wait(t)
+		id := e.Run("ps", "-aq", "--no-trunc", "--filter", "name="+name).Out()
 		// Whatever state it reached, rm -f finishes the job (or the name
 		// was never stored, and rm -f of nothing succeeds).
 		e.Run("rm", "-f", "--ignore", name).Success(t)
+		// Also the cgroups of a runtime killed in the middle of its create.
+		if id != "" {
+			if left, _ := filepath.Glob("/sys/fs/cgroup/*/berth/" + id); len(left) != 0 {
+				t.Errorf("cgroups left after rm -f of %s: %v", name, left)
+			}
+		}
 	}
 	e.Run("ps", "-aq").Success(t).StdoutIs(t, "")
 	assertNoLeftovers(t, e)
