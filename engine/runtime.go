@@ -185,6 +185,7 @@ func (r *Runtime) ociRuntime(ctx context.Context) (*oci.Runtime, error) {
 func exitDir(runRoot string) string           { return filepath.Join(runRoot, "exits") }
 func (r *Runtime) exitDir() string            { return exitDir(r.opts.RunRoot) }
 func (r *Runtime) bundleDir(id string) string { return filepath.Join(r.opts.RunRoot, "ctr", id) }
+
 // dataDir holds a container's log. A --rm container's goes in the run
 // root: the log dies with the container, and the disk is spared two file
 // creations per run (see internal/runroot for why those cost).
