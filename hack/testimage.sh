@@ -44,7 +44,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/testimage.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
 layout=$work/layout
-mkdir -p "$root"/{bin,etc,home/berth,root,tmp,var} "$layout/blobs/sha256"
+# The directories and files an engine mounts over (/dev, /proc, /sys, /run,
+# /etc/hosts, ...) are in the image, as in docker.io's busybox and alpine:
+# without them the runtime creates them in every container's writable layer.
+mkdir -p "$root"/{bin,dev,etc,home/berth,proc,root,run,sys,tmp,var} "$layout/blobs/sha256"
+: >"$root/etc/hosts"
+: >"$root/etc/hostname"
+: >"$root/etc/resolv.conf"
 
 cp "$busybox" "$root/bin/busybox"
 # One process instead of one `ln` per applet (~270 of them): --install -s
@@ -64,8 +70,8 @@ nogroup:x:65534:
 EOF
 
 # Explicit modes, so the host umask cannot change the digest.
-chmod 0755 "$root" "$root"/{bin,etc,home,home/berth,var} "$root/bin/busybox"
-chmod 0644 "$root/etc/passwd" "$root/etc/group"
+chmod 0755 "$root" "$root"/{bin,dev,etc,home,home/berth,proc,run,sys,var} "$root/bin/busybox"
+chmod 0644 "$root/etc/passwd" "$root/etc/group" "$root/etc/hosts" "$root/etc/hostname" "$root/etc/resolv.conf"
 chmod 0700 "$root/root"
 chmod 1777 "$root/tmp"
 
