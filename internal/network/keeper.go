@@ -65,11 +65,32 @@ func ensureKeeper(bridge string) error {
 	for _, kind := range keeperKinds {
 		err := newLink(name, kind, br.Index)
 		if err == nil || errors.Is(err, unix.EEXIST) {
-			return nil
+			return pinAddress(br)
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", kind, err))
 	}
 	return fmt.Errorf("adding keeper %s to bridge %s: %w", name, bridge, errors.Join(errs...))
+}
+
+// pinAddress sets the bridge's MAC address to the one it has. A bridge
+// whose address was never set takes the lowest of its ports' addresses, so
+// it would change whenever a container's veth with a lower one came or
+// went, and the containers' ARP entries for the gateway would go stale; on
+// a bridge that lives as long as its network that would happen all the
+// time. An address set explicitly stays.
+func pinAddress(br *net.Interface) error {
+	if len(br.HardwareAddr) == 0 {
+		return nil
+	}
+	if cur, err := net.InterfaceByIndex(br.Index); err == nil && len(cur.HardwareAddr) > 0 {
+		br = cur // the keeper may have just changed it
+	}
+	err := rtnlRequest(unix.RTM_NEWLINK, 0, unix.IfInfomsg{Family: unix.AF_UNSPEC, Index: int32(br.Index)},
+		rtattr(unix.IFLA_ADDRESS, br.HardwareAddr))
+	if err != nil {
+		return fmt.Errorf("pinning the address of bridge %s: %w", br.Name, err)
+	}
+	return nil
 }
 
 // removeKeeper deletes bridge's keeper; a missing one is not an error.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -263,6 +264,11 @@ func TestSystemResetRemovesBridges(t *testing.T) {
 	}
 	if len(iptablesRules("nat", n.Prefix)) == 0 {
 		t.Fatal("the network's NAT rules went with its last container")
+	}
+	// Its address is pinned, so that containers coming and going do not
+	// change the gateway's MAC under the others.
+	if b, err := os.ReadFile("/sys/class/net/" + n.Bridge + "/addr_assign_type"); err != nil || strings.TrimSpace(string(b)) != "3" {
+		t.Errorf("bridge address not pinned: addr_assign_type %q %v", b, err)
 	}
 	// A second container finds the bridge and rules ready.
 	e.Run("run", "--rm", "--network", n.Name, TestImage, "ip", "-o", "-4", "addr", "show", "eth0").Success(t).StdoutContains(t, n.Prefix+"2/24")
