@@ -89,6 +89,10 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// With the WAL file kept (driver.go), a checkpoint truncates it to
+	// nothing; otherwise the next command's first connection would find
+	// the old, already copied frames still valid and copy them again.
+	q.Add("_pragma", "journal_size_limit(0)")
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + q.Encode()
 	db := sql.OpenDB(&connector{drv: newDriver(), dsn: dsn})
