@@ -17,8 +17,10 @@ func newRm(g *cli.Globals) *cobra.Command {
 		Use:     "rm [flags] NETWORK [NETWORK...]",
 		Aliases: []string{"remove"},
 		Short:   "Remove networks",
-		Long:    "Remove networks. A network some container uses is kept unless -f, which removes those containers first.",
-		Args:    cobra.MinimumNArgs(1),
+		Long: `Remove networks. A network some container uses is kept unless -f, which
+removes those containers first. The network's bridge and firewall rules,
+which stay on the host between containers, go with it.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			rt, err := g.Runtime(ctx)
