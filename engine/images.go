@@ -53,7 +53,7 @@ func (r *Runtime) resolveImage(ctx context.Context, ref, policy string) (Image, 
 	if err != nil {
 		return Image{}, ImageConfig{}, err
 	}
-	img, err := imgs.Lookup(ctx, ref)
+	img, cfg, err := imgs.LookupWithConfig(ctx, ref)
 	local := err == nil
 	if err != nil && (!errors.Is(err, image.ErrNotFound) || policy == PullNever) {
 		return Image{}, ImageConfig{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
@@ -62,7 +62,7 @@ func (r *Runtime) resolveImage(ctx context.Context, ref, policy string) (Image, 
 		pulled, perr := r.Pull(ctx, ref, PullOptions{Progress: r.opts.PullProgress})
 		switch {
 		case perr == nil && len(pulled) > 0:
-			if img, err = imgs.Lookup(ctx, pulled[0].ID); err != nil {
+			if img, cfg, err = imgs.LookupWithConfig(ctx, pulled[0].ID); err != nil {
 				return Image{}, ImageConfig{}, fmt.Errorf("%s: %w", ref, mapImageErr(err))
 			}
 		case local && policy == PullNewer:
@@ -70,10 +70,6 @@ func (r *Runtime) resolveImage(ctx context.Context, ref, policy string) (Image, 
 		case perr != nil:
 			return Image{}, ImageConfig{}, perr
 		}
-	}
-	cfg, err := imgs.Config(ctx, img.ID)
-	if err != nil {
-		return Image{}, ImageConfig{}, fmt.Errorf("reading config of image %s: %w", ref, mapImageErr(err))
 	}
 	return img, cfg.Config, nil
 }

@@ -2,6 +2,7 @@ package image
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -38,4 +39,35 @@ func (s *Service) Config(ctx context.Context, id string) (*v1.Image, error) {
 		return nil, fmt.Errorf("reading config of image %s: %w", id, err)
 	}
 	return cfg, nil
+}
+
+// LookupWithConfig is Lookup plus Config for creating a container, in one
+// pass over the store: it reads the stored config once and decodes it
+// directly (OCI and Docker schema2 configs share the fields a container
+// needs), and leaves Size at zero. An image whose config is stored some
+// other way goes through Lookup and Config.
+func (s *Service) LookupWithConfig(ctx context.Context, ref string) (Image, *v1.Image, error) {
+	if err := ctx.Err(); err != nil {
+		return Image{}, nil, err
+	}
+	img, _, err := s.resolve(ref)
+	if err != nil {
+		return Image{}, nil, err
+	}
+	if key := configKey(img); key != "" {
+		if data, err := s.store.ImageBigData(img.ID, key); err == nil {
+			var cfg v1.Image
+			if json.Unmarshal(data, &cfg) == nil {
+				out := identity(img)
+				out.Labels = cfg.Config.Labels
+				return out, &cfg, nil
+			}
+		}
+	}
+	out := s.describe(img, s.store.Layer)
+	cfg, err := s.Config(ctx, img.ID)
+	if err != nil {
+		return Image{}, nil, err
+	}
+	return out, cfg, nil
 }

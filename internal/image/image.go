@@ -181,6 +181,14 @@ func (s *Service) describe(img *cstorage.Image, layer func(string) (*cstorage.La
 
 // describeRecord is describe without the labels, which need the config.
 func (s *Service) describeRecord(img *cstorage.Image, layer func(string) (*cstorage.Layer, error)) Image {
+	out := identity(img)
+	out.Size = s.imageSize(img, layer)
+	return out
+}
+
+// identity is what the image record itself says: ID, digest, creation
+// time and names.
+func identity(img *cstorage.Image) Image {
 	out := Image{
 		ID:      img.ID,
 		Digest:  string(img.Digest),
@@ -193,7 +201,6 @@ func (s *Service) describeRecord(img *cstorage.Image, layer func(string) (*cstor
 		}
 	}
 	out.Dangling = len(out.Names) == 0
-	out.Size = s.imageSize(img, layer)
 	return out
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -174,6 +175,21 @@ func TestLoadLookupConfig(t *testing.T) {
 	}
 	if _, err := e.svc.Config(ctx, strings.Repeat("0", 64)); !errors.Is(err, ErrNotFound) {
 		t.Errorf("Config(unknown): got %v, want ErrNotFound", err)
+	}
+	// The one-pass lookup for creating containers sees the same image and
+	// the same runtime configuration as Lookup + Config.
+	quick, quickCfg, err := e.svc.LookupWithConfig(ctx, "busybox")
+	if err != nil {
+		t.Fatalf("LookupWithConfig: %v", err)
+	}
+	if quick.ID != img.ID || !slices.Equal(quick.Names, img.Names) || quick.Labels["io.berth.test"] != "true" {
+		t.Errorf("LookupWithConfig image %+v, want %+v", quick, img)
+	}
+	if !reflect.DeepEqual(quickCfg.Config, cfg.Config) {
+		t.Errorf("LookupWithConfig config %+v, want %+v", quickCfg.Config, cfg.Config)
+	}
+	if _, _, err := e.svc.LookupWithConfig(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("LookupWithConfig(nope): got %v, want ErrNotFound", err)
 	}
 
 	// Loading again is a no-op that yields the same image.
