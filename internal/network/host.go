@@ -64,15 +64,16 @@ func chainHash(name string) string {
 }
 
 // RemoveIdle removes what netavark 1.4.0 leaves of a network nobody uses
-// any more: the bridge, when no interface is attached to it (netavark
-// deletes it with the last container, so this only matters after a
-// crash), and the empty NETAVARK-DN-<hash> nat chain its teardown forgets.
-// Failures are ignored: both are harmless leftovers, and a chain still in
-// use by another engine's network of the same name must stay.
+// any more: the bridge, when no interface is attached to it (RemoveBridge
+// has netavark delete it, so this only matters after a crash or for a
+// bridge an older berth left without a keeper), and the empty
+// NETAVARK-DN-<hash> nat chain its teardown forgets. Failures are
+// ignored: both are harmless leftovers, and a chain still in use by
+// another engine's network of the same name must stay.
 func RemoveIdle(ctx context.Context, name, bridge string) {
 	if bridge != "" && LinkExists(bridge) {
 		if ports, err := os.ReadDir("/sys/class/net/" + bridge + "/brif"); err == nil && len(ports) == 0 {
-			_ = exec.CommandContext(ctx, "/usr/sbin/ip", "link", "del", bridge).Run()
+			_ = delLink(bridge)
 		}
 	}
 	chain := "NETAVARK-DN-" + chainHash(name)

@@ -36,9 +36,6 @@ import (
 // an ifb link (this machine's kernel has no dummy driver); either kind
 // drops whatever the bridge floods to it.
 
-// keeperKinds are the link kinds tried, in order, for a keeper.
-var keeperKinds = []string{"dummy", "ifb"}
-
 // KeeperName is the name of bridge's keeper link: "<bridge>-keep", or a
 // hash for bridge names too long for that (interface names have at most 15
 // bytes).
@@ -62,7 +59,7 @@ func ensureKeeper(bridge string) error {
 		return fmt.Errorf("bridge %s: %w", bridge, err)
 	}
 	var errs []error
-	for _, kind := range keeperKinds {
+	for _, kind := range []string{"dummy", "ifb"} { // in order of preference
 		err := newLink(name, kind, br.Index)
 		if err == nil || errors.Is(err, unix.EEXIST) {
 			return pinAddress(br)
@@ -257,11 +254,4 @@ func scratchInput(info NetavarkInfo) ([]byte, error) {
 }
 
 // lastHost is the highest address of p below its (IPv4) broadcast address.
-func lastHost(p netip.Prefix) netip.Addr {
-	b := p.Masked().Addr().AsSlice()
-	for i := p.Bits(); i < len(b)*8; i++ {
-		b[i/8] |= 0x80 >> (i % 8)
-	}
-	a, _ := netip.AddrFromSlice(b)
-	return a.Prev()
-}
+func lastHost(p netip.Prefix) netip.Addr { return lastAddr(p.Masked()).Prev() }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // newImageEnv is an Env with the test image loaded.
@@ -160,4 +162,31 @@ func TestLogsFollowEndsWithContainer(t *testing.T) {
 	e.Run("run", "-d", "--name", "f", TestImage, "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done").Success(t)
 	r := e.Run("logs", "-f", "f").Success(t)
 	r.StdoutIs(t, "line1\nline2\nline3")
+}
+
+// The run root lives in memory (a tmpfs berth mounts when it finds it
+// empty on disk), and a --rm container keeps its log there: `logs` works
+// while it runs, and nothing of it stays on disk after.
+func TestRunRootInMemory(t *testing.T) {
+	t.Parallel()
+	e := newImageEnv(t)
+	var st unix.Statfs_t
+	if err := unix.Statfs(e.RunRoot, &st); err != nil || st.Type != unix.TMPFS_MAGIC {
+		t.Fatalf("run root %s is not a tmpfs (type %#x, %v)", e.RunRoot, st.Type, err)
+	}
+	e.Run("run", "-d", "--rm", "--name", "brief", TestImage, "sh", "-c", "echo from brief; sleep 60").Success(t)
+	logPath := e.Run("inspect", "--format", "{{.LogPath}}", "brief").Success(t).Out()
+	if !strings.HasPrefix(logPath, e.RunRoot+"/") {
+		t.Errorf("log of a --rm container at %s, want under the run root %s", logPath, e.RunRoot)
+	}
+	waitFor(t, func() bool { return e.Run("logs", "brief").Stdout == "from brief\n" })
+	e.Run("rm", "-f", "brief").Success(t)
+	if _, err := os.Stat(filepath.Dir(logPath)); !os.IsNotExist(err) {
+		t.Errorf("log directory of the removed container: %v", err)
+	}
+	// A container without --rm keeps its log on disk, under the root.
+	e.Run("create", "--name", "kept", TestImage, "true").Success(t)
+	if p := e.Run("inspect", "--format", "{{.LogPath}}", "kept").Success(t).Out(); !strings.HasPrefix(p, e.Root+"/") {
+		t.Errorf("log of a kept container at %s, want under the root %s", p, e.Root)
+	}
 }
