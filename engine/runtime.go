@@ -41,6 +41,10 @@ type Options struct {
 	// PullProgress receives the report of pulls that create and run make
 	// for a missing image; nil means quiet.
 	PullProgress io.Writer
+	// Prefetch is for commands that will create or start containers: the
+	// image store opens, and the OCI spec's JSON encoder is built, on the
+	// second core while the state database opens (prefetch.go).
+	Prefetch bool
 }
 
 func (o *Options) setDefaults() error {
@@ -111,16 +115,20 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 			return nil, fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
+	r := &Runtime{opts: opts}
+	if opts.Prefetch {
+		r.prefetch(ctx)
+	}
 	db, err := state.Open(ctx, filepath.Join(opts.Root, "state.db"))
 	if err != nil {
+		r.Close()
 		return nil, err
 	}
-	locks, err := lock.New(filepath.Join(opts.RunRoot, "locks"))
-	if err != nil {
-		db.Close()
+	r.db = db
+	if r.locks, err = lock.New(filepath.Join(opts.RunRoot, "locks")); err != nil {
+		r.Close()
 		return nil, err
 	}
-	r := &Runtime{opts: opts, db: db, locks: locks}
 	if err := r.refreshAfterReboot(ctx); err != nil {
 		r.Close()
 		return nil, err
@@ -131,10 +139,15 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 // Close releases the database and the image store.
 func (r *Runtime) Close() error {
 	var errs []error
+	// An image store still opening in the background (prefetch) is waited
+	// for, so that it is closed too.
+	r.storeOnce.Do(func() {})
 	if r.store != nil {
 		errs = append(errs, r.store.Close())
 	}
-	errs = append(errs, r.db.Close())
+	if r.db != nil {
+		errs = append(errs, r.db.Close())
+	}
 	return errors.Join(errs...)
 }
 

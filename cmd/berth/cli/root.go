@@ -25,6 +25,9 @@ type Globals struct {
 	Root, RunRoot string
 	OCIRuntime    string
 	LogLevel      string
+	// Prefetch is set by commands that create or start containers, before
+	// they open the runtime (engine.Options.Prefetch).
+	Prefetch bool
 
 	rt *engine.Runtime
 	// sigProxy, when set, receives the signals Execute would otherwise
@@ -82,6 +85,7 @@ func (g *Globals) Runtime(ctx context.Context) (*engine.Runtime, error) {
 		OCIRuntime:     g.OCIRuntime,
 		CleanupCommand: g.selfCommand(),
 		PullProgress:   os.Stderr,
+		Prefetch:       g.Prefetch,
 	})
 	if err != nil {
 		return nil, err

@@ -19,6 +19,7 @@ func newCreate(g *cli.Globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			g.Prefetch = true
 			rt, err := g.Runtime(cmd.Context())
 			if err != nil {
 				return err

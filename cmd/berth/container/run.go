@@ -39,6 +39,7 @@ it ends, then closes the container's stdin. Signals berth receives
 			if detach && cs.Remove && cs.RestartPolicy != "" && cs.RestartPolicy != "no" {
 				return usageErr("the --rm option conflicts with --restart")
 			}
+			g.Prefetch = true
 			rt, err := g.Runtime(cmd.Context())
 			if err != nil {
 				return err

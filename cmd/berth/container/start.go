@@ -28,6 +28,7 @@ exit code; the detach keys (default ctrl-p,ctrl-q) leave it running.`,
 			if len(args) != 1 {
 				return usageErr("you cannot start and attach multiple containers at once")
 			}
+			g.Prefetch = true
 			rt, err := g.Runtime(ctx)
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -30,6 +31,8 @@ or tcp://127.0.0.1:PORT. The API is unauthenticated: a TCP address other than
 a loopback one lets anyone who reaches it run containers as root.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// A daemon, unlike a command (main.go): Go's default GC target.
+			debug.SetGCPercent(100)
 			uri := "unix://" + filepath.Join(g.RunRoot, "berth.sock")
 			if len(args) == 1 {
 				uri = args[0]
