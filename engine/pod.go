@@ -47,14 +47,23 @@ type PodConfig struct {
 	InfraImage string `json:"infraImage,omitempty"`
 	// Share lists the namespace kinds (spec.NS*) members join.
 	Share []string `json:"share,omitempty"`
-	// The infra container's network settings, where the pod's -p, --dns
-	// and --add-host live.
-	NetworkMode string          `json:"networkMode,omitempty"`
-	Ports       []string        `json:"ports,omitempty"`
-	DNSServers  []string        `json:"dnsServers,omitempty"`
-	AddHosts    []string        `json:"addHosts,omitempty"`
-	PIDMode     string          `json:"pidMode,omitempty"`
-	Resources   *spec.Resources `json:"resources,omitempty"`
+	// The infra container's network settings, where the pod's
+	// --network, -p, --ip, --dns, --add-host etc. live (members join the
+	// infra's network namespace, hosts and resolv.conf). NetworkMode and
+	// Networks mean what they mean in a ContainerSpec.
+	NetworkMode    string          `json:"networkMode,omitempty"`
+	Networks       []string        `json:"networks,omitempty"`
+	NetworkAliases []string        `json:"networkAliases,omitempty"`
+	StaticIPs      []string        `json:"staticIPs,omitempty"`
+	StaticMAC      string          `json:"staticMac,omitempty"`
+	Ports          []string        `json:"ports,omitempty"`
+	DNSServers     []string        `json:"dnsServers,omitempty"`
+	DNSSearch      []string        `json:"dnsSearch,omitempty"`
+	DNSOptions     []string        `json:"dnsOptions,omitempty"`
+	AddHosts       []string        `json:"addHosts,omitempty"`
+	NoHosts        bool            `json:"noHosts,omitempty"`
+	PIDMode        string          `json:"pidMode,omitempty"`
+	Resources      *spec.Resources `json:"resources,omitempty"`
 	// Status is the state derived from the containers at the last pod
 	// operation; readers derive it afresh (containers exit on their own).
 	Status PodStatus `json:"status,omitempty"`

@@ -23,15 +23,32 @@ type PodCreateOptions struct {
 	// Share is --share: a comma list of ipc, net, uts, pid, cgroup; "+x"
 	// adds to the default; "none" shares nothing. Empty: the default
 	// (ipc,net,uts) with an infra container, nothing without.
-	Share       string
-	NetworkMode string // the infra's --network
-	Ports       []string
-	Hostname    string // empty: the pod's name
-	DNSServers  []string
-	AddHosts    []string
-	Labels      map[string]string
-	PIDMode     string // the infra's --pid (host or private)
-	Resources   *spec.Resources
+	Share string
+	// Networks are the --network values as given (spec.ParseNetworkFlags):
+	// network names (eth0, eth1, ... of the infra) or one mode.
+	Networks []string
+	// The rest of the infra's network settings, as run's flags: aliases
+	// on every network, static addresses and MAC on the first.
+	NetworkAliases []string
+	StaticIPs      []string
+	StaticMAC      string
+	Ports          []string
+	Hostname       string // empty: the pod's name
+	DNSServers     []string
+	DNSSearch      []string
+	DNSOptions     []string
+	AddHosts       []string
+	NoHosts        bool
+	Labels         map[string]string
+	PIDMode        string // the infra's --pid (host or private)
+	Resources      *spec.Resources
+}
+
+// networkSet reports whether any infra-only network setting was given.
+func (o *PodCreateOptions) networkSet() bool {
+	return len(o.Networks) > 0 || len(o.NetworkAliases) > 0 || len(o.StaticIPs) > 0 || o.StaticMAC != "" ||
+		len(o.Ports) > 0 || len(o.DNSServers) > 0 || len(o.DNSSearch) > 0 || len(o.DNSOptions) > 0 ||
+		len(o.AddHosts) > 0 || o.NoHosts
 }
 
 // podNewPrefix in `--pod new:NAME` creates the pod with the container.
@@ -88,8 +105,17 @@ func (r *Runtime) CreatePod(ctx context.Context, o PodCreateOptions) (*Pod, erro
 	if err := o.Resources.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArg, err)
 	}
-	if o.NoInfra && (len(o.Ports) > 0 || o.NetworkMode != "" || len(o.DNSServers) > 0 || len(o.AddHosts) > 0 || o.InfraImage != "" || o.PIDMode != "") {
-		return nil, fmt.Errorf("-p, --network, --dns, --add-host, --pid and --infra-image need an infra container (--infra=false was given): %w", ErrInvalidArg)
+	if o.NoInfra && (o.networkSet() || o.InfraImage != "" || o.PIDMode != "") {
+		return nil, fmt.Errorf("the network flags (-p, --network, --ip, --dns, --add-host, ...), --pid and --infra-image need an infra container (--infra=false was given): %w", ErrInvalidArg)
+	}
+	mode, networks, err := spec.ParseNetworkFlags(o.Networks, DefaultNetwork)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArg, err)
+	}
+	// As in podman: the infra container is what others join, and a pod
+	// whose namespace another container owned would outlive its network.
+	if strings.HasPrefix(mode, spec.NetworkContainerPrefix) {
+		return nil, fmt.Errorf("a pod cannot use --network %s: its containers share the infra container's network (join a container's with run --network container:NAME instead): %w", mode, ErrInvalidArg)
 	}
 	id, err := newID()
 	if err != nil {
@@ -97,8 +123,11 @@ func (r *Runtime) CreatePod(ctx context.Context, o PodCreateOptions) (*Pod, erro
 	}
 	cfg := PodConfig{
 		ID: id, Name: o.Name, Created: time.Now(), Labels: o.Labels, Hostname: o.Hostname,
-		Infra: !o.NoInfra, InfraName: o.InfraName, Share: share, NetworkMode: o.NetworkMode,
-		Ports: o.Ports, DNSServers: o.DNSServers, AddHosts: o.AddHosts, PIDMode: o.PIDMode,
+		Infra: !o.NoInfra, InfraName: o.InfraName, Share: share,
+		NetworkMode: mode, Networks: networks, NetworkAliases: o.NetworkAliases,
+		StaticIPs: o.StaticIPs, StaticMAC: o.StaticMAC, Ports: o.Ports,
+		DNSServers: o.DNSServers, DNSSearch: o.DNSSearch, DNSOptions: o.DNSOptions,
+		AddHosts: o.AddHosts, NoHosts: o.NoHosts, PIDMode: o.PIDMode,
 		Resources: o.Resources, Status: PodCreated,
 	}
 	if cfg.Infra {
@@ -171,8 +200,11 @@ func infraSpec(cfg *PodConfig) ContainerSpec {
 	cs := ContainerSpec{
 		Name: cfg.InfraName, Image: cfg.InfraImage, Hostname: hostname,
 		Pod: cfg.ID, PodInfra: true, CgroupParent: podCgroupParent(cfg.ID),
-		NetworkMode: cfg.NetworkMode, Ports: cfg.Ports, DNSServers: cfg.DNSServers,
-		AddHosts: cfg.AddHosts, PIDMode: cfg.PIDMode,
+		NetworkMode: cfg.NetworkMode, Networks: slices.Clone(cfg.Networks),
+		NetworkAliases: cfg.NetworkAliases, StaticIPs: cfg.StaticIPs, StaticMAC: cfg.StaticMAC,
+		Ports: cfg.Ports, DNSServers: cfg.DNSServers, DNSSearch: cfg.DNSSearch,
+		DNSOptions: cfg.DNSOptions, AddHosts: cfg.AddHosts, NoHosts: cfg.NoHosts,
+		PIDMode: cfg.PIDMode,
 	}
 	if slices.Contains(cfg.Share, spec.NSIPC) {
 		cs.IPCMode = spec.NSModeShareable
@@ -257,6 +289,12 @@ func (r *Runtime) NewContainer(ctx context.Context, cs ContainerSpec) (*Containe
 			return nil, fmt.Errorf("pod %s shares its %s namespace: the container cannot set its own: %w", p.cfg.Name, kind, ErrInvalidArg)
 		}
 		spec.SetNamespaceMode(&cs, kind, spec.NSContainerPrefix+infra.ID())
+	}
+	// A member sharing the network copies the infra's /etc/hosts, which
+	// berth writes even when it does not mount it: the pod's --no-hosts
+	// must keep the members' image files too.
+	if p.cfg.NoHosts && slices.Contains(p.cfg.Share, spec.NSNetwork) {
+		cs.NoHosts = true
 	}
 	if err := r.resolveNamespaceRefs(ctx, &cs); err != nil {
 		return nil, err

@@ -30,7 +30,7 @@ type PodListEntry struct {
 	Status     PodStatus
 	InfraID    string
 	Labels     map[string]string
-	Network    string
+	Networks   []string // the infra's networks (none for modes other than bridge)
 	Cgroup     string
 	Containers []PodContainer
 }
@@ -78,7 +78,7 @@ func (r *Runtime) ListPods(ctx context.Context, filters []string) ([]PodListEntr
 func (p *Pod) listEntry(members []*Container) PodListEntry {
 	e := PodListEntry{
 		ID: p.cfg.ID, Name: p.cfg.Name, Created: p.cfg.Created, Status: derivePodStatus(members),
-		Labels: p.cfg.Labels, Network: p.cfg.NetworkMode, Cgroup: p.CgroupParent(),
+		Labels: p.cfg.Labels, Networks: p.networks(), Cgroup: p.CgroupParent(),
 	}
 	if infra := infraOf(members); infra != nil {
 		e.InfraID = infra.ID()
@@ -87,6 +87,19 @@ func (p *Pod) listEntry(members []*Container) PodListEntry {
 		e.Containers = append(e.Containers, PodContainer{ID: c.ID(), Name: c.Name(), Status: c.state.Status.DisplayStatus()})
 	}
 	return e
+}
+
+// networks names the networks of the pod's infra container: the ones
+// given, or the default one in bridge mode; none without an infra
+// container or in the modes none, host, container: and ns:.
+func (p *Pod) networks() []string {
+	if !p.cfg.Infra || spec.NetworkModeOf(&spec.ContainerSpec{NetworkMode: p.cfg.NetworkMode}) != spec.NetworkBridge {
+		return nil
+	}
+	if len(p.cfg.Networks) == 0 {
+		return []string{DefaultNetwork}
+	}
+	return p.cfg.Networks
 }
 
 func podMatches(e *PodListEntry, want map[string][]string) bool {
@@ -148,12 +161,19 @@ type PodInspect struct {
 
 // PodInfraConfig is the infra container's part of `pod inspect`.
 type PodInfraConfig struct {
-	NetworkMode  string   `json:"NetworkMode"`
-	PortBindings []string `json:"PortBindings"`
-	DNSServer    []string `json:"DNSServer"`
-	HostAdd      []string `json:"HostAdd"`
-	PIDMode      string   `json:"PidNS,omitempty"`
-	Image        string   `json:"Image"`
+	NetworkMode    string   `json:"NetworkMode"`
+	Networks       []string `json:"Networks"`
+	NetworkAliases []string `json:"NetworkAliases,omitempty"`
+	StaticIPs      []string `json:"StaticIPs,omitempty"`
+	StaticMAC      string   `json:"StaticMAC"`
+	PortBindings   []string `json:"PortBindings"`
+	DNSServer      []string `json:"DNSServer"`
+	DNSSearch      []string `json:"DNSSearch"`
+	DNSOption      []string `json:"DNSOption"`
+	HostAdd        []string `json:"HostAdd"`
+	NoManageHosts  bool     `json:"NoManageHosts"`
+	PIDMode        string   `json:"PidNS,omitempty"`
+	Image          string   `json:"Image"`
 }
 
 // Inspect describes the pod.
@@ -186,10 +206,14 @@ func (p *Pod) Inspect(ctx context.Context) (*PodInspect, error) {
 		in.SharedNamespaces = append(in.SharedNamespaces, k)
 	}
 	if p.cfg.Infra {
-		mode := p.cfg.NetworkMode
 		in.InfraConfig = &PodInfraConfig{
-			NetworkMode: mode, PortBindings: orEmpty(p.cfg.Ports), DNSServer: orEmpty(p.cfg.DNSServers),
-			HostAdd: orEmpty(p.cfg.AddHosts), PIDMode: p.cfg.PIDMode, Image: p.cfg.InfraImage,
+			NetworkMode: spec.NetworkModeOf(&spec.ContainerSpec{NetworkMode: p.cfg.NetworkMode}),
+			Networks:    orEmpty(p.networks()), NetworkAliases: p.cfg.NetworkAliases,
+			StaticIPs: p.cfg.StaticIPs, StaticMAC: p.cfg.StaticMAC,
+			PortBindings: orEmpty(p.cfg.Ports), DNSServer: orEmpty(p.cfg.DNSServers),
+			DNSSearch: orEmpty(p.cfg.DNSSearch), DNSOption: orEmpty(p.cfg.DNSOptions),
+			HostAdd: orEmpty(p.cfg.AddHosts), NoManageHosts: p.cfg.NoHosts,
+			PIDMode: p.cfg.PIDMode, Image: p.cfg.InfraImage,
 		}
 	}
 	lim := cgroups.ReadParentLimits(p.CgroupParent())

@@ -20,6 +20,39 @@ func NetworkModeOf(cs *ContainerSpec) string {
 	return cs.NetworkMode
 }
 
+// ParseNetworkFlags reads --network values (each may be a comma list) as
+// run, create and pod create take them: a mode (none, host,
+// container:NAME, ns:/PATH) stands alone; anything else names networks,
+// joined in order (eth0, eth1, ...), where bridge (or default, private)
+// is defaultNet. A lone bridge is the bridge mode on the default network.
+func ParseNetworkFlags(values []string, defaultNet string) (mode string, networks []string, err error) {
+	var items []string
+	for _, v := range values {
+		items = append(items, strings.Split(v, ",")...)
+	}
+	for _, n := range items {
+		switch {
+		case n == "":
+			return "", nil, invalidf("--network must not be empty")
+		case n == NetworkNone, n == NetworkHost, strings.HasPrefix(n, NetworkContainerPrefix), strings.HasPrefix(n, NetworkNSPrefix):
+			if len(items) > 1 {
+				return "", nil, invalidf("--network %s cannot be combined with other networks", n)
+			}
+			return n, nil, nil
+		case n == NetworkBridge || n == "default" || n == "private":
+			if len(items) > 1 {
+				networks = append(networks, defaultNet)
+			}
+		default:
+			networks = append(networks, n)
+		}
+	}
+	if len(items) == 0 {
+		return "", nil, nil
+	}
+	return NetworkBridge, networks, nil
+}
+
 // validateNetwork checks the syntax of the network options; whether named
 // networks and containers exist is the engine's business.
 func (s *ContainerSpec) validateNetwork() error {

@@ -199,27 +199,27 @@ func TestPodNewAndBadInput(t *testing.T) {
 	e.Run("pod", "start", "nosuchpod").Exit(t, 125)
 }
 
-// Published ports belong to the pod; they need networking (issue #5), so
-// these run once `berth run` has -p.
+// Published ports belong to the pod. The pods live on their own network,
+// so no other test root's container on the shared default bridge can be
+// handed the pod's address.
 func TestPodPorts(t *testing.T) {
 	t.Parallel()
 	e := newPodEnv(t)
-	if !strings.Contains(e.Run("run", "--help").Stdout, "--publish") {
-		t.Skip("no -p/--publish yet (networking)")
-	}
-	e.Run("pod", "create", "--name", "pp").Success(t)
+	n := newPodTestNet(t, e, 4)
+	e.Run("pod", "create", "--network", n.Name, "--name", "pp").Success(t)
 	e.Run("run", "--pod", "pp", "-p", "8080:80", TestImage, "true").Exit(t, 125).StderrContains(t, "publish")
-	e.Run("ps", "-a", "--filter", "pod=pp", "-q").Success(t)
-	if n := len(e.Run("ps", "-a", "--filter", "pod=pp", "-q").Lines()); n != 1 {
+	if n := len(e.Run("ps", "-a", "--filter", "pod=pp", "-q").Success(t).Lines()); n != 1 {
 		t.Fatalf("%d containers in pod pp after a refused run, want only the infra", n)
 	}
 	// Ports published on the pod reach a member's server from the host.
 	port := freePort(t)
-	e.Run("pod", "create", "--name", "pw", "-p", fmt.Sprintf("127.0.0.1:%d:80", port)).Success(t)
+	e.Run("pod", "create", "--network", n.Name, "--name", "pw", "-p", fmt.Sprintf("127.0.0.1:%d:80", port)).Success(t)
 	e.Run("run", "-d", "--pod", "pw", TestImage, "httpd", "-f", "-p", "80", "-h", "/etc").Success(t)
 	if got := strings.TrimSpace(getURL(t, fmt.Sprintf("http://127.0.0.1:%d/hostname", port))); got != "pw" {
 		t.Errorf("GET through the pod's port = %q, want the pod's hostname pw", got)
 	}
+	e.Run("port", e.Run("pod", "inspect", "--format", "{{.InfraContainerID}}", "pw").Success(t).Out()).
+		Success(t).StdoutIs(t, fmt.Sprintf("80/tcp -> 127.0.0.1:%d", port))
 }
 
 func TestPodTop(t *testing.T) {

@@ -119,7 +119,7 @@ func (r psRow) CreatedAt() string {
 }
 func (r psRow) InfraID() string         { return short(r.e.InfraID, r.noTrunc) }
 func (r psRow) NumberOfContainers() int { return len(r.e.Containers) }
-func (r psRow) Networks() string        { return r.e.Network }
+func (r psRow) Networks() string        { return strings.Join(r.e.Networks, ",") }
 func (r psRow) Cgroup() string          { return r.e.Cgroup }
 func (r psRow) Label(k string) string   { return r.e.Labels[k] }
 
@@ -171,9 +171,9 @@ type psJSON struct {
 
 func (r psRow) json() psJSON {
 	j := psJSON{ID: r.e.ID, Name: r.e.Name, Status: string(r.e.Status), Created: r.e.Created,
-		InfraID: r.e.InfraID, Labels: r.e.Labels, Networks: []string{}, Cgroup: r.e.Cgroup, Containers: r.e.Containers}
-	if r.e.Network != "" {
-		j.Networks = []string{r.e.Network}
+		InfraID: r.e.InfraID, Labels: r.e.Labels, Networks: r.e.Networks, Cgroup: r.e.Cgroup, Containers: r.e.Containers}
+	if j.Networks == nil {
+		j.Networks = []string{}
 	}
 	if j.Labels == nil {
 		j.Labels = map[string]string{}
