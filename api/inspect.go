@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -88,7 +89,27 @@ func summary(e *engine.ListEntry, now time.Time) container.Summary {
 	for _, m := range e.Mounts {
 		s.Mounts = append(s.Mounts, container.MountPoint{Type: mount.TypeBind, Destination: m, RW: true})
 	}
+	for _, n := range e.Networks {
+		s.NetworkSettings.Networks[n] = &network.EndpointSettings{}
+	}
+	s.Ports = portSummaries(e.Ports)
 	return s
+}
+
+// portSummaries lists every published port once, as docker's container
+// list does (a range is expanded).
+func portSummaries(ports []engine.PortMapping) []container.PortSummary {
+	out := []container.PortSummary{}
+	for _, p := range ports {
+		ip, err := netip.ParseAddr(p.HostIP)
+		if err != nil {
+			ip = netip.IPv4Unspecified()
+		}
+		for i := uint16(0); i < max(p.Range, 1); i++ {
+			out = append(out, container.PortSummary{IP: ip, PrivatePort: p.ContainerPort + i, PublicPort: p.HostPort + i, Type: p.Protocol})
+		}
+	}
+	return out
 }
 
 // inspectResponse builds docker's container inspect document.

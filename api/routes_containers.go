@@ -50,7 +50,7 @@ func (s *Server) listContainers(w http.ResponseWriter, r *http.Request) error {
 		limit = 0
 	}
 	list, err := s.rt.ListContainers(r.Context(), engine.ListOptions{
-		All: boolParam(r, "all"), Last: limit, Filters: filters, Size: boolParam(r, "size"),
+		All: boolParam(r, "all"), Last: limit, Filters: filters, Size: boolParam(r, "size"), Networks: true,
 	})
 	if err != nil {
 		return err

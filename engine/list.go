@@ -2,11 +2,14 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/berthproject/berth/engine/spec"
 )
 
 // ListOptions select containers for `ps`.
@@ -15,6 +18,8 @@ type ListOptions struct {
 	Last    int      // only the n most recently created (implies All); 0 = no limit
 	Filters []string // key=value; same key ORs, different keys AND
 	Size    bool     // compute the writable layer and rootfs sizes
+	// Networks fills ListEntry.Networks (one more query for the listing).
+	Networks bool
 }
 
 // ListEntry is one row of a container listing.
@@ -40,6 +45,12 @@ type ListEntry struct {
 	SizeRootFs int64
 	Pod        string // pod ID, "" outside pods
 	PodName    string
+	// Networks are the networks the container is attached to, in order
+	// (only with ListOptions.Networks; empty for none, host, container:).
+	Networks []string
+	// Ports are the published ports as bound (random host ports
+	// resolved), for a running container that publishes any.
+	Ports []PortMapping
 }
 
 // ListContainers returns the containers matching opts, newest first, from
@@ -61,6 +72,12 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]ListE
 	if err != nil {
 		return nil, err
 	}
+	var attached map[string][]byte // network connect/disconnect records
+	if opts.Networks {
+		if attached, err = r.db.ArtifactsNamed(ctx, attachmentsArtifact); err != nil {
+			return nil, err
+		}
+	}
 	var out []ListEntry
 	for i := len(all) - 1; i >= 0; i-- {
 		c := all[i]
@@ -71,8 +88,11 @@ func (r *Runtime) ListContainers(ctx context.Context, opts ListOptions) ([]ListE
 		if !f.match(c) {
 			continue
 		}
-		e := c.listEntry()
+		e := c.listEntry(ctx)
 		e.PodName = podNames[e.Pod]
+		if opts.Networks {
+			e.Networks = listNetworks(c, attached[c.config.ID])
+		}
 		out = append(out, e)
 		if opts.Last > 0 && len(out) == opts.Last {
 			break
@@ -96,7 +116,7 @@ func (c *Container) applyExitFile() {
 	}
 }
 
-func (c *Container) listEntry() ListEntry {
+func (c *Container) listEntry(ctx context.Context) ListEntry {
 	img := c.config.ImageConfig
 	entry, cmd := commandOf(c)
 	e := ListEntry{
@@ -110,7 +130,33 @@ func (c *Container) listEntry() ListEntry {
 	for _, m := range c.config.Spec.Mounts {
 		e.Mounts = append(e.Mounts, m.Destination)
 	}
+	// Only a running container has bound ports; only one that publishes
+	// any costs the read of its network record.
+	if c.state.running() && (len(c.config.Spec.Ports) > 0 || c.config.Spec.PublishAll) {
+		if info, err := c.NetworkInfo(ctx); err == nil {
+			e.Ports = info.Ports
+		}
+	}
 	return e
+}
+
+// listNetworks names the networks of c in attachment order: the record of
+// `network connect`/`disconnect` when there is one, else its spec.
+func listNetworks(c *Container, record []byte) []string {
+	if spec.NetworkModeOf(&c.config.Spec) != spec.NetworkBridge {
+		return nil
+	}
+	atts := specAttachments(&c.config.Spec)
+	if record != nil {
+		if err := json.Unmarshal(record, &atts); err != nil {
+			return nil // corrupt: inspect reports it; a listing lists on
+		}
+	}
+	names := make([]string, len(atts))
+	for i, a := range atts {
+		names[i] = a.Network
+	}
+	return names
 }
 
 func (r *Runtime) addSizes(ctx context.Context, rows []ListEntry) error {

@@ -48,3 +48,26 @@ func (s *DB) RemoveArtifact(ctx context.Context, ctrID, name string) error {
 	}
 	return nil
 }
+
+// ArtifactsNamed returns the artifact called name of every container that
+// has one, keyed by container ID: one query for a whole listing.
+func (s *DB) ArtifactsNamed(ctx context.Context, name string) (map[string][]byte, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT ctr_id, data FROM artifacts WHERE name = ?", name)
+	if err != nil {
+		return nil, fmt.Errorf("reading artifacts %s: %w", name, err)
+	}
+	defer rows.Close()
+	out := map[string][]byte{}
+	for rows.Next() {
+		var id string
+		var data []byte
+		if err := rows.Scan(&id, &data); err != nil {
+			return nil, fmt.Errorf("reading artifacts %s: %w", name, err)
+		}
+		out[id] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("reading artifacts %s: %w", name, err)
+	}
+	return out, nil
+}

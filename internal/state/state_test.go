@@ -100,6 +100,12 @@ func TestStateRenameRemoveArtifacts(t *testing.T) {
 	if err := db.AddContainer(ctx, ctr("b1", "b")); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SetArtifact(ctx, "b1", "other", []byte("no")); err != nil {
+		t.Fatal(err)
+	}
+	if all, err := db.ArtifactsNamed(ctx, "note"); err != nil || len(all) != 1 || string(all["a1"]) != "hi" {
+		t.Errorf("artifacts named note = %q, %v; want only a1's", all, err)
+	}
 	if err := db.SetContainerName(ctx, "a1", "b"); !errors.Is(err, ErrExists) {
 		t.Errorf("rename to taken: %v", err)
 	}

@@ -1,10 +1,9 @@
 package container
 
 import (
-	"strings"
-
 	"github.com/spf13/pflag"
 
+	"github.com/berthproject/berth/cmd/berth/cli"
 	"github.com/berthproject/berth/engine"
 	"github.com/berthproject/berth/engine/spec"
 )
@@ -35,30 +34,14 @@ func (f *netFlags) register(fs *pflag.FlagSet) {
 }
 
 // apply fills the network fields of cs. A network mode (none, host,
-// container:, ns:) stands alone; anything else names networks.
+// container:, ns:) stands alone; anything else names networks, in order
+// (spec.ParseNetworkFlags, shared with pod create).
 func (f *netFlags) apply(cs *engine.ContainerSpec) error {
-	for _, v := range f.networks {
-		for _, n := range strings.Split(v, ",") {
-			switch {
-			case n == spec.NetworkNone, n == spec.NetworkHost,
-				strings.HasPrefix(n, spec.NetworkContainerPrefix), strings.HasPrefix(n, spec.NetworkNSPrefix):
-				if len(f.networks) > 1 || strings.Contains(v, ",") {
-					return usageErr("--network %s cannot be combined with other networks", n)
-				}
-				cs.NetworkMode = n
-			case n == spec.NetworkBridge || n == "private" || n == "default":
-				cs.NetworkMode = spec.NetworkBridge
-				if len(f.networks) > 1 {
-					cs.Networks = append(cs.Networks, engine.DefaultNetwork)
-				}
-			case n == "":
-				return usageErr("--network must not be empty")
-			default:
-				cs.NetworkMode = spec.NetworkBridge
-				cs.Networks = append(cs.Networks, n)
-			}
-		}
+	mode, networks, err := spec.ParseNetworkFlags(f.networks, engine.DefaultNetwork)
+	if err != nil {
+		return cli.UsageError{Err: err}
 	}
+	cs.NetworkMode, cs.Networks = mode, networks
 	cs.NetworkAliases, cs.StaticIPs, cs.StaticMAC = f.aliases, f.ips, f.mac
 	cs.DNSServers, cs.DNSSearch, cs.DNSOptions = f.dns, f.dnsSearch, f.dnsOpts
 	cs.AddHosts, cs.NoHosts = f.addHosts, f.noHosts

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +45,8 @@ ancestor (image), before and since (a container), pod (name or ID).
 
 --format takes a Go template over the fields .ID .Image .ImageID .Command
 .Created .CreatedAt .RunningFor .Status .State .ExitCode .Names .Labels
-.Label "key" .Ports .Mounts .Size .Pid .Restarts .AutoRemove .Pod .PodName,
+.Label "key" .Ports .Networks .Mounts .Size .Pid .Restarts .AutoRemove .Pod
+.PodName,
 "table ..." for a table with headers, or "json".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,7 +79,7 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := engine.ListOptions{All: o.all, Filters: o.filters, Size: o.size}
+	lo := engine.ListOptions{All: o.all, Filters: o.filters, Size: o.size, Networks: needsNetworks(o.format)}
 	if o.last > 0 {
 		lo.Last, lo.All = o.last, true
 	}
@@ -120,6 +122,17 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	return f.Write(os.Stdout, rows)
 }
 
+// needsNetworks tells whether the output shows the networks, which cost
+// the listing one more query.
+func needsNetworks(tmpl string) bool {
+	for _, s := range []string{"Networks", "json", "{{.}}", "{{ . }}"} {
+		if strings.Contains(tmpl, s) {
+			return true
+		}
+	}
+	return false
+}
+
 func shortID(id string, noTrunc bool) string {
 	if noTrunc || len(id) <= 12 {
 		return id
@@ -139,7 +152,6 @@ func (r psRow) ID() string       { return shortID(r.e.ID, r.noTrunc) }
 func (r psRow) Image() string    { return r.e.Image }
 func (r psRow) ImageID() string  { return r.e.ImageID }
 func (r psRow) Names() string    { return r.e.Name }
-func (r psRow) Ports() string    { return "" }
 func (r psRow) Pid() int         { return r.e.PID }
 func (r psRow) Restarts() int    { return r.e.Restarts }
 func (r psRow) ExitCode() int    { return r.e.ExitCode }
@@ -155,6 +167,32 @@ func (r psRow) Created() string    { return format.TimeAgo(r.e.Created, r.now) }
 func (r psRow) RunningFor() string { return format.TimeAgo(r.e.Created, r.now) }
 func (r psRow) Label(k string) string {
 	return r.e.Labels[k]
+}
+
+// Ports prints the bound ports as podman does:
+// "0.0.0.0:8080->80/tcp, 0.0.0.0:9000-9001->9000-9001/udp".
+func (r psRow) Ports() string { return formatPorts(r.e.Ports) }
+
+// Networks prints the networks in attachment order, comma-separated.
+func (r psRow) Networks() string { return strings.Join(r.e.Networks, ",") }
+
+func formatPorts(ports []engine.PortMapping) string {
+	parts := make([]string, 0, len(ports))
+	for _, p := range ports {
+		ip := p.HostIP
+		if ip == "" {
+			ip = "0.0.0.0"
+		} else if strings.Contains(ip, ":") {
+			ip = "[" + ip + "]"
+		}
+		host, ctr := strconv.Itoa(int(p.HostPort)), strconv.Itoa(int(p.ContainerPort))
+		if p.Range > 1 {
+			host += "-" + strconv.Itoa(int(p.HostPort+p.Range-1))
+			ctr += "-" + strconv.Itoa(int(p.ContainerPort+p.Range-1))
+		}
+		parts = append(parts, ip+":"+host+"->"+ctr+"/"+p.Protocol)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func (r psRow) Labels() string {
@@ -224,6 +262,10 @@ type psJSON struct {
 	Size       *psSize           `json:"Size,omitempty"`
 	Pod        string            `json:"Pod"`
 	PodName    string            `json:"PodName"`
+	Networks   []string          `json:"Networks"`
+	// Ports in podman's shape: host_ip, container_port, host_port,
+	// range, protocol.
+	Ports []engine.PortMapping `json:"Ports"`
 }
 
 type psSize struct {
@@ -238,7 +280,13 @@ func newPsJSON(e engine.ListEntry) psJSON {
 		ExitCode: e.ExitCode, ID: e.ID, Image: e.Image, ImageID: e.ImageID, Labels: e.Labels,
 		Mounts: e.Mounts, Names: []string{e.Name}, Pid: e.PID, Restarts: e.Restarts, State: e.Status.DisplayStatus(),
 		Status: psRow{e: e, now: time.Now()}.Status(),
-		Pod:    e.Pod, PodName: e.PodName,
+		Pod:    e.Pod, PodName: e.PodName, Networks: e.Networks, Ports: e.Ports,
+	}
+	if j.Networks == nil {
+		j.Networks = []string{}
+	}
+	if j.Ports == nil {
+		j.Ports = []engine.PortMapping{}
 	}
 	if !e.FinishedAt.IsZero() {
 		j.ExitedAt = e.FinishedAt.Unix()
