@@ -139,8 +139,8 @@ func Open(ctx context.Context, opts Options) (*Runtime, error) {
 // Close releases the database and the image store.
 func (r *Runtime) Close() error {
 	var errs []error
-	// An image store still opening in the background (prefetch) is waited
-	// for, so that it is closed too.
+	// An image store still opening (and warming) in the background
+	// (prefetch) is waited for, so that it is closed too.
 	r.storeOnce.Do(func() {})
 	if r.store != nil {
 		errs = append(errs, r.store.Close())
@@ -156,30 +156,33 @@ func (r *Runtime) Options() Options { return r.opts }
 
 // storage opens the containers/storage store and image service once.
 func (r *Runtime) storage(ctx context.Context) (*storage.Store, *image.Service, error) {
-	r.storeOnce.Do(func() {
-		defer phase("open image store", time.Now())
-		st, err := storage.Open(ctx, storage.Options{
-			GraphRoot:     filepath.Join(r.opts.Root, "storage"),
-			RunRoot:       filepath.Join(r.opts.RunRoot, "storage"),
-			Driver:        r.opts.StorageDriver,
-			DriverOptions: r.opts.StorageOptions,
-		})
-		if err != nil {
-			r.storeErr = fmt.Errorf("opening image store: %w", err)
-			return
-		}
-		imgs, err := image.New(st.Unwrap(), image.Options{
-			TmpDir:       filepath.Join(r.opts.Root, "tmp"),
-			BlobCacheDir: filepath.Join(r.opts.Root, "cache"),
-		})
-		if err != nil {
-			st.Close()
-			r.storeErr = fmt.Errorf("opening image service: %w", err)
-			return
-		}
-		r.store, r.images = st, imgs
-	})
+	r.storeOnce.Do(func() { r.openStorage(ctx) })
 	return r.store, r.images, r.storeErr
+}
+
+// openStorage sets r.store and r.images, or r.storeErr.
+func (r *Runtime) openStorage(ctx context.Context) {
+	defer phase("open image store", time.Now())
+	st, err := storage.Open(ctx, storage.Options{
+		GraphRoot:     filepath.Join(r.opts.Root, "storage"),
+		RunRoot:       filepath.Join(r.opts.RunRoot, "storage"),
+		Driver:        r.opts.StorageDriver,
+		DriverOptions: r.opts.StorageOptions,
+	})
+	if err != nil {
+		r.storeErr = fmt.Errorf("opening image store: %w", err)
+		return
+	}
+	imgs, err := image.New(st.Unwrap(), image.Options{
+		TmpDir:       filepath.Join(r.opts.Root, "tmp"),
+		BlobCacheDir: filepath.Join(r.opts.Root, "cache"),
+	})
+	if err != nil {
+		st.Close()
+		r.storeErr = fmt.Errorf("opening image service: %w", err)
+		return
+	}
+	r.store, r.images = st, imgs
 }
 
 // ociRuntime finds the OCI runtime and conmon once.

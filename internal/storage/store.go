@@ -174,6 +174,15 @@ func (s *Store) Close() error {
 	return nil
 }
 
+// Warm loads the image and layer lists into the store's memory, so that
+// the next lookup or layer creation finds them read: containers/storage
+// reads its JSON lists on first use and again only when another process
+// changed them. For an engine that can do this ahead, on another core.
+func (s *Store) Warm() {
+	_, _ = s.store.Images()
+	_, _ = s.store.Layers()
+}
+
 // Unwrap returns the underlying containers/storage store, for internal/image.
 func (s *Store) Unwrap() cstorage.Store { return s.store }
 
