@@ -35,6 +35,9 @@ type Driver struct {
 	// its own around them, and berths with different run roots (tests,
 	// several users of --root) share the default bridge. "" = no lock.
 	HostLock string
+	// Leases is the host-wide lease file of the default bridge, which
+	// berths with different roots share (leases.go). "" = no leases.
+	Leases string
 }
 
 // DefaultHostLock is the host-wide netavark lock file.
