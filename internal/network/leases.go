@@ -1,17 +1,16 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
 	"os"
-	"path/filepath"
 	"slices"
-
-	"golang.org/x/sys/unix"
 )
 
 // Host-wide leases of the shared default bridge.
@@ -32,8 +31,8 @@ import (
 // berth killed half-way, or a test root deleted with its containers, does
 // not keep an address forever.
 
-// DefaultLeases is the host-wide lease file of the default bridge. Its
-// lock is the same path with ".lock" appended.
+// DefaultLeases is the host-wide lease file of the default bridge; it is
+// its own lock.
 const DefaultLeases = "/run/lock/berth-default.leases"
 
 // Holder identifies who holds a lease.
@@ -58,112 +57,123 @@ type leaseFile struct {
 // Lease calls alloc with the addresses other holders' live leases hold and
 // records the addresses alloc returns ("" entries skipped) as h's leases,
 // replacing any h had. Both happen under the lease file's lock, so no two
-// roots can pick the same address. Without a lease file (d.Leases == "")
-// alloc gets nil.
+// roots can pick the same address. Stale leases are dropped on the way.
+// Without a lease file (d.Leases == "") alloc gets nil.
 func (d *Driver) Lease(ctx context.Context, h Holder, alloc func(held map[netip.Addr]Holder) ([]string, error)) error {
 	if d.Leases == "" {
 		_, err := alloc(nil)
 		return err
 	}
-	unlock, err := flock(ctx, d.Leases+".lock")
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	lf := readLeases(d.Leases)
-	held := make(map[netip.Addr]Holder, len(lf.Leases))
-	keep := lf.Leases[:0]
-	for _, l := range lf.Leases {
-		if l.Root == h.Root && l.Container == h.Container || stale(l.Holder) {
-			continue
-		}
-		if a, err := netip.ParseAddr(l.IP); err == nil {
+	return updateLeases(ctx, d.Leases, func(lf *leaseFile) (bool, error) {
+		held := make(map[netip.Addr]Holder, len(lf.Leases))
+		keep := make([]Lease, 0, len(lf.Leases)+1)
+		var mine []string
+		gone := map[string]bool{} // roots checked in this call
+		for _, l := range lf.Leases {
+			if l.Root == h.Root && l.Container == h.Container {
+				mine = append(mine, l.IP)
+				continue
+			}
+			a, err := netip.ParseAddr(l.IP)
+			if err != nil || stale(l.Holder, gone) {
+				continue
+			}
 			held[a] = l.Holder
 			keep = append(keep, l)
 		}
-	}
-	ips, err := alloc(held)
-	if err != nil {
-		return err
-	}
-	for _, ip := range ips {
-		if ip != "" {
-			keep = append(keep, Lease{IP: ip, Holder: h})
+		ips, err := alloc(held)
+		if err != nil {
+			return false, err
 		}
-	}
-	lf.Leases = keep
-	return writeLeases(d.Leases, lf)
+		var now []string
+		for _, ip := range ips {
+			if ip != "" {
+				keep = append(keep, Lease{IP: ip, Holder: h})
+				now = append(now, ip)
+			}
+		}
+		// A restart that keeps its addresses, with nothing stale, writes
+		// nothing.
+		changed := len(keep) != len(lf.Leases) || !slices.Equal(mine, now)
+		lf.Leases = keep
+		return changed, nil
+	})
 }
 
-// Unlease drops h's leases (and any stale ones). It is idempotent.
+// Unlease drops h's leases. It is idempotent.
 func (d *Driver) Unlease(ctx context.Context, h Holder) error {
 	if d.Leases == "" {
 		return nil
 	}
-	unlock, err := flock(ctx, d.Leases+".lock")
+	return updateLeases(ctx, d.Leases, func(lf *leaseFile) (bool, error) {
+		n := len(lf.Leases)
+		lf.Leases = slices.DeleteFunc(lf.Leases, func(l Lease) bool {
+			return l.Root == h.Root && l.Container == h.Container
+		})
+		return len(lf.Leases) != n, nil
+	})
+}
+
+// stale reports whether h's container can no longer hold its address: its
+// record or its root is gone. gone caches the roots' answers.
+func stale(h Holder, gone map[string]bool) bool {
+	if h.Record == "" || !exists(h.Record) {
+		return true
+	}
+	g, ok := gone[h.Root]
+	if !ok {
+		g = h.Root == "" || !exists(h.Root)
+		gone[h.Root] = g
+	}
+	return g
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return !errors.Is(err, fs.ErrNotExist)
+}
+
+// updateLeases applies fn to the lease file under its lock and writes the
+// result back if fn reports a change.
+//
+// The file is its own lock and is rewritten in place (no temporary file
+// and rename): on a disk file system a new inode per container costs
+// more than the rest of the update. The new content is padded with spaces
+// to the old length before the file is cut to size, so a berth killed
+// between the two steps still leaves valid JSON. A file that does not
+// parse counts as empty: refusing every allocation forever would be worse
+// than the conflict it might allow.
+func updateLeases(ctx context.Context, path string, fn func(*leaseFile) (bool, error)) error {
+	f, err := lockFile(ctx, path)
 	if err != nil {
 		return err
 	}
-	defer unlock()
-	lf := readLeases(d.Leases)
-	n := len(lf.Leases)
-	lf.Leases = slices.DeleteFunc(lf.Leases, func(l Lease) bool {
-		return l.Root == h.Root && l.Container == h.Container || stale(l.Holder)
-	})
-	if len(lf.Leases) == n {
-		return nil
-	}
-	return writeLeases(d.Leases, lf)
-}
-
-// stale reports whether h's container can no longer hold its address.
-func stale(h Holder) bool {
-	for _, p := range []string{h.Record, h.Root} {
-		if _, err := os.Stat(p); p == "" || errors.Is(err, fs.ErrNotExist) {
-			return true
-		}
-	}
-	return false
-}
-
-// readLeases reads the lease file. A missing file has no leases; so has an
-// unreadable one, which writeLeases's rename makes impossible short of
-// someone else writing it: refusing every allocation forever would be
-// worse than the conflict it might allow.
-func readLeases(path string) leaseFile {
-	var lf leaseFile
-	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_NOFOLLOW, 0)
-	if err != nil {
-		return lf
-	}
 	defer f.Close()
-	if err := json.NewDecoder(f).Decode(&lf); err != nil {
-		return leaseFile{}
+	old, err := io.ReadAll(f)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", path, err)
 	}
-	return lf
-}
-
-// writeLeases replaces the lease file atomically: a berth killed while
-// writing leaves the old file whole.
-func writeLeases(path string, lf leaseFile) error {
+	var lf leaseFile
+	if json.Unmarshal(old, &lf) != nil {
+		lf = leaseFile{}
+	}
+	changed, err := fn(&lf)
+	if err != nil || !changed {
+		return err
+	}
 	b, err := json.Marshal(lf)
 	if err != nil {
 		return err
 	}
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return fmt.Errorf("writing leases: %w", err)
+	size := int64(len(b))
+	if len(b) < len(old) {
+		b = append(b, bytes.Repeat([]byte{' '}, len(old)-len(b))...)
 	}
-	_, err = f.Write(b)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	if _, err := f.WriteAt(b, 0); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("writing leases: %w", err)
+	if err := f.Truncate(size); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

@@ -101,7 +101,52 @@ func TestLeasesAcrossRoots(t *testing.T) {
 	if got, err := alloc(nd, holder(rd, "old")); err != nil || got[0] == "10.89.0.240" {
 		t.Fatalf("stale allocation: %v %v", got, err)
 	}
-	if got := readLeases(d.Leases).Leases; len(got) != 2 {
+	if got := readLeasesForTest(t, d.Leases); len(got) != 2 {
 		t.Fatalf("leases left: %+v", got)
 	}
+}
+
+// BenchmarkLeaseCycle is what a container on the default bridge adds:
+// one lease at setup and its release at teardown, with a few other
+// roots' leases in the file.
+func BenchmarkLeaseCycle(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	d := &Driver{Leases: filepath.Join(dir, "leases")}
+	rec := filepath.Join(dir, "rec")
+	if err := os.WriteFile(rec, nil, 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 5; i++ {
+		h := Holder{Root: dir, Container: "other" + string(rune('a'+i)), Record: rec}
+		ip := "10.89.0." + string(rune('2'+i))
+		if err := d.Lease(ctx, h, func(map[netip.Addr]Holder) ([]string, error) { return []string{ip}, nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+	n, err := Build(CreateOptions{Name: "berth", Subnets: []string{"10.89.0.0/24"}}, "id", time.Now(), nil, "berth0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := Holder{Root: dir, Container: "me", Record: rec}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		err := d.Lease(ctx, h, func(held map[netip.Addr]Holder) ([]string, error) { return n.Allocate(h.Container, nil, held) })
+		if err != nil {
+			b.Fatal(err)
+		}
+		n.Release(h.Container)
+		if err := d.Unlease(ctx, h); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func readLeasesForTest(t *testing.T, path string) []Lease {
+	t.Helper()
+	var lf leaseFile
+	if err := updateLeases(context.Background(), path, func(l *leaseFile) (bool, error) { lf = *l; return false, nil }); err != nil {
+		t.Fatal(err)
+	}
+	return lf.Leases
 }
