@@ -375,6 +375,7 @@ func (r *Runtime) releaseIPs(ctx context.Context, name, id string) error {
 		return err
 	}
 	if sharedBridge(n) {
+		defer phase("teardown: host-wide lease", time.Now())
 		return r.netDriver().Unlease(ctx, r.leaseHolder(id))
 	}
 	return nil

@@ -65,6 +65,7 @@ func (r *Runtime) allocate(ctx context.Context, n *Network, id string, static []
 	if !sharedBridge(n) {
 		return n.Allocate(id, static, nil)
 	}
+	defer phase("init: host-wide lease", time.Now())
 	err = r.netDriver().Lease(ctx, r.leaseHolder(id), func(held map[netip.Addr]network.Holder) ([]string, error) {
 		ips, err = n.Allocate(id, static, held)
 		return ips, err
