@@ -218,7 +218,7 @@ func (l *Locked) attach(ctx context.Context, rec *netRecord, a NetworkAttachment
 	}
 	var ips []string
 	err = c.r.updateNetwork(ctx, n.ID, func(n *Network) (bool, error) {
-		ips, err = n.Allocate(c.config.ID, a.StaticIPs)
+		ips, err = c.r.allocate(ctx, n, c.config.ID, a.StaticIPs)
 		return err == nil, err
 	})
 	if err != nil {
@@ -358,8 +358,10 @@ func (l *Locked) teardownNetwork(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// releaseIPs frees container id's addresses on network name; a network
-// removed meanwhile has nothing to free.
+// releaseIPs frees container id's addresses on network name, and their
+// host-wide leases on the shared bridge; a network removed meanwhile has
+// nothing to free. The lease goes last: while this root still has the
+// allocation, no other root may take the address.
 func (r *Runtime) releaseIPs(ctx context.Context, name, id string) error {
 	n, err := r.LookupNetwork(ctx, name)
 	if errors.Is(err, ErrNoSuchNetwork) {
@@ -369,10 +371,14 @@ func (r *Runtime) releaseIPs(ctx context.Context, name, id string) error {
 		return err
 	}
 	err = r.updateNetwork(ctx, n.ID, func(n *Network) (bool, error) { return n.Release(id), nil })
-	if errors.Is(err, ErrNoSuchNetwork) {
-		return nil
+	if err != nil && !errors.Is(err, ErrNoSuchNetwork) {
+		return err
 	}
-	return err
+	if sharedBridge(n) {
+		defer phase("teardown: host-wide lease", time.Now())
+		return r.netDriver().Unlease(ctx, r.leaseHolder(id))
+	}
+	return nil
 }
 
 // warnf reports a problem that does not fail the operation.

@@ -41,7 +41,36 @@ func (r *Runtime) netDriver() *network.Driver {
 		Aardvark:  network.DefaultAardvark,
 		ConfigDir: filepath.Join(r.opts.RunRoot, "networks"),
 		HostLock:  network.DefaultHostLock,
+		Leases:    network.DefaultLeases,
 	}
+}
+
+// sharedBridge reports whether n is on the default bridge, which every
+// berth root on the host shares: its addresses are leased host-wide.
+func sharedBridge(n *Network) bool {
+	return n.Driver == network.DriverBridge && n.Interface == defaultBridge
+}
+
+// leaseHolder names container id of this root in the host-wide leases.
+// The network record exists from before the allocation until after its
+// release, and goes with the run root: while it exists the lease is live.
+func (r *Runtime) leaseHolder(id string) network.Holder {
+	return network.Holder{Root: r.opts.Root, Container: id, Record: r.netRecordPath(id)}
+}
+
+// allocate gives container id its addresses on n (under n's lock): from
+// n's own allocations, and on the shared bridge also leaving out, and
+// leasing, what other roots hold.
+func (r *Runtime) allocate(ctx context.Context, n *Network, id string, static []string) (ips []string, err error) {
+	if !sharedBridge(n) {
+		return n.Allocate(id, static, nil)
+	}
+	defer phase("init: host-wide lease", time.Now())
+	err = r.netDriver().Lease(ctx, r.leaseHolder(id), func(held map[netip.Addr]network.Holder) ([]string, error) {
+		ips, err = n.Allocate(id, static, held)
+		return ips, err
+	})
+	return ips, err
 }
 
 func decodeNetwork(o state.Object) (*Network, error) {
@@ -234,10 +263,8 @@ func (r *Runtime) RemoveNetwork(ctx context.Context, ref string, opts NetworkRem
 	if len(users) > 0 && !opts.Force {
 		return fmt.Errorf("network %s is used by %d container(s) (%s): %w", n.Name, len(users), users[0].Name(), ErrNetworkInUse)
 	}
-	for _, c := range users {
-		if err := c.Remove(ctx, RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
-			return err
-		}
+	if err := r.removeNetworkUsers(ctx, users); err != nil {
+		return err
 	}
 	lk, err := r.locks.Lock(ctx, networkLockPrefix+n.ID)
 	if err != nil {
@@ -251,6 +278,31 @@ func (r *Runtime) RemoveNetwork(ctx context.Context, ref string, opts NetworkRem
 		r.removeBridge(ctx, n)
 	}
 	return r.locks.Remove(networkLockPrefix + n.ID)
+}
+
+// removeNetworkUsers removes the containers of network rm -f. A pod's
+// infra container goes with its pod, members included (as in podman 4.3):
+// the members share the infra's namespaces, and a pod without its infra
+// cannot start again.
+func (r *Runtime) removeNetworkUsers(ctx context.Context, users []*Container) error {
+	for _, c := range users {
+		if cs := &c.config.Spec; cs.PodInfra && cs.Pod != "" {
+			p, err := r.podByID(ctx, cs.Pod)
+			if err == nil {
+				err = p.Remove(ctx, true)
+			}
+			if err != nil && !errors.Is(err, ErrNoSuchPod) {
+				return err
+			}
+			if err == nil {
+				continue
+			}
+		}
+		if err := c.Remove(ctx, RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
+			return err
+		}
+	}
+	return nil
 }
 
 // removeBridge deletes what the network has on the host: the bridge kept

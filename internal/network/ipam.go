@@ -10,12 +10,22 @@ import (
 // it in n.Allocations. It is idempotent: a container that already holds
 // addresses keeps them (a start after a crash reuses what it had). static
 // are addresses the user asked for (--ip); each must fall in one of the
-// subnets. The caller holds the network's lock and saves n afterwards.
-func (n *Network) Allocate(id string, static []string) ([]string, error) {
+// subnets. held are addresses other berth roots' containers hold on a
+// bridge shared between roots (leases.go); nil elsewhere. The caller holds
+// the network's lock and saves n afterwards.
+func (n *Network) Allocate(id string, static []string, held map[netip.Addr]Holder) ([]string, error) {
 	if ips, ok := n.Allocations[id]; ok {
-		return slices.Clone(ips), nil
+		if !heldElsewhere(ips, held) {
+			return slices.Clone(ips), nil
+		}
+		// Kept from before a reboot (allocations are persistent, leases
+		// are not) while another root took the address since: start over.
+		delete(n.Allocations, id)
 	}
-	used := make(map[netip.Addr]bool)
+	used := make(map[netip.Addr]bool, len(held))
+	for a := range held {
+		used[a] = true
+	}
 	for _, ips := range n.Allocations {
 		for _, s := range ips {
 			if a, err := netip.ParseAddr(s); err == nil {
@@ -45,6 +55,9 @@ func (n *Network) Allocate(id string, static []string) ([]string, error) {
 			}
 			if a == gw || a == p.Addr() || a == lastAddr(p) && a.Is4() {
 				return nil, invalidf("IP address %s is reserved in network %s", a, n.Name)
+			}
+			if h, ok := held[a]; ok {
+				return nil, fmt.Errorf("%s in network %s, held by container %.12s of root %s: %w", a, n.Name, h.Container, h.Root, ErrIPInUse)
 			}
 			if used[a] {
 				return nil, fmt.Errorf("%s in network %s: %w", a, n.Name, ErrIPInUse)
@@ -103,4 +116,15 @@ func (n *Network) Release(id string) bool {
 	}
 	delete(n.Allocations, id)
 	return true
+}
+
+func heldElsewhere(ips []string, held map[netip.Addr]Holder) bool {
+	for _, s := range ips {
+		if a, err := netip.ParseAddr(s); err == nil {
+			if _, ok := held[a]; ok {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -35,6 +35,9 @@ type Driver struct {
 	// its own around them, and berths with different run roots (tests,
 	// several users of --root) share the default bridge. "" = no lock.
 	HostLock string
+	// Leases is the host-wide lease file of the default bridge, which
+	// berths with different roots share (leases.go). "" = no leases.
+	Leases string
 }
 
 // DefaultHostLock is the host-wide netavark lock file.
@@ -215,17 +218,28 @@ func oneLine(b []byte) string {
 
 // flock takes an exclusive lock on path, waiting until ctx ends.
 func flock(ctx context.Context, path string) (func(), error) {
+	f, err := lockFile(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}
+
+// lockFile opens (creating) path and takes an exclusive flock on it,
+// waiting until ctx ends; closing the file releases the lock. A symlink
+// is refused: the lock directory may be writable by everyone.
+func lockFile(ctx context.Context, path string) (*os.File, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("opening netavark lock: %w", err)
+		return nil, fmt.Errorf("opening lock %s: %w", path, err)
 	}
 	for delay := time.Millisecond; ; {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
 		if err == nil {
-			return func() { f.Close() }, nil
+			return f, nil
 		}
 		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) {
 			f.Close()
@@ -234,7 +248,7 @@ func flock(ctx context.Context, path string) (func(), error) {
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, fmt.Errorf("waiting for the netavark lock: %w", ctx.Err())
+			return nil, fmt.Errorf("waiting for the lock %s: %w", path, ctx.Err())
 		case <-time.After(delay):
 		}
 		if delay < 20*time.Millisecond {

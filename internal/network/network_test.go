@@ -44,24 +44,24 @@ func TestBuildAndAllocate(t *testing.T) {
 	if n.Subnets[0].Gateway != "10.5.0.1" || n.Interface != "br1" || !n.DNS {
 		t.Fatalf("built %+v", n)
 	}
-	a, _ := n.Allocate("c1", nil)
-	b, _ := n.Allocate("c2", nil)
-	again, _ := n.Allocate("c1", nil)
+	a, _ := n.Allocate("c1", nil, nil)
+	b, _ := n.Allocate("c2", nil, nil)
+	again, _ := n.Allocate("c1", nil, nil)
 	if a[0] != "10.5.0.4" || b[0] != "10.5.0.5" || again[0] != a[0] {
 		t.Fatalf("allocations %v %v %v", a, b, again)
 	}
-	if c, err := n.Allocate("c3", nil); err != nil || c[0] != "10.5.0.6" {
+	if c, err := n.Allocate("c3", nil, nil); err != nil || c[0] != "10.5.0.6" {
 		t.Fatalf("third allocation: %v %v", c, err)
 	}
-	if _, err := n.Allocate("c5", nil); !errors.Is(err, ErrExhausted) {
+	if _, err := n.Allocate("c5", nil, nil); !errors.Is(err, ErrExhausted) {
 		t.Fatalf("the range's last address is the subnet's broadcast: %v", err)
 	}
-	if _, err := n.Allocate("c4", []string{"10.5.0.5"}); !errors.Is(err, ErrIPInUse) {
+	if _, err := n.Allocate("c4", []string{"10.5.0.5"}, nil); !errors.Is(err, ErrIPInUse) {
 		t.Fatalf("static in use: %v", err)
 	}
 	n.Release("c2")
 	n.Release("c3")
-	if got, err := n.Allocate("c4", []string{"10.5.0.5"}); err != nil || got[0] != "10.5.0.5" {
+	if got, err := n.Allocate("c4", []string{"10.5.0.5"}, nil); err != nil || got[0] != "10.5.0.5" {
 		t.Fatalf("static after release: %v %v", got, err)
 	}
 

@@ -99,9 +99,9 @@ func TestNetworkPublishedPortServesHost(t *testing.T) {
 		t.Fatalf("veths on %s: %v (want the server's only)", n.Bridge, v)
 	}
 
-	// A random host port (-p CPORT) on the default bridge. Every run root
-	// has its own addresses there, counted up from .2: a static one high up
-	// keeps other tests' containers from answering for this one.
+	// A random host port (-p CPORT) on the default bridge, whose addresses
+	// are leased host-wide; a static one high up keeps out of the way of
+	// the other roots' dynamic ones all the same.
 	e.Run(append([]string{"run", "-d", "--name", "rnd", "-p", "80", "--ip", "10.89.0.251", TestImage}, httpdCmd("rnd")...)...).Success(t)
 	hp := e.Run("port", "rnd", "80/tcp").Success(t).Out()
 	_, p, _ := strings.Cut(hp, ":")

@@ -18,7 +18,8 @@ func newRm(g *cli.Globals) *cobra.Command {
 		Aliases: []string{"remove"},
 		Short:   "Remove networks",
 		Long: `Remove networks. A network some container uses is kept unless -f, which
-removes those containers first. The network's bridge and firewall rules,
+removes those containers first; a pod whose infra container uses it is
+removed with all its containers. The network's bridge and firewall rules,
 which stay on the host between containers, go with it.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -41,7 +42,7 @@ which stay on the host between containers, go with it.`,
 			return last
 		},
 	}
-	cmd.Flags().BoolVarP(&force, "force", "f", false, "remove the containers using the network first")
+	cmd.Flags().BoolVarP(&force, "force", "f", false, "remove the containers (and pods) using the network first")
 	return cmd
 }
 
