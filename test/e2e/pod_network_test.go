@@ -6,12 +6,11 @@ import (
 	"testing"
 )
 
-// Pod tests that need a network use their own (10.232.N.0/24), never the
-// shared default bridge, where other test roots' containers could be
-// handed the same address (docs/networking.md, Limits).
+// Pod tests that need a network use their own (10.232.N.0/24), so that
+// they neither touch nor depend on the shared default bridge.
 
 // newPodTestNet is newTestNet for pods: the pods go first (LIFO cleanup),
-// since network rm -f does not remove a pod's infra container.
+// so that the network's removal finds no user left.
 func newPodTestNet(t *testing.T, e *Env, b int) testNet {
 	t.Helper()
 	n := newTestNet(t, e, 232, b)
