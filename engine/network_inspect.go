@@ -36,6 +36,13 @@ func (c *Container) networkSettings(ctx context.Context) NetworkSettings {
 		if ep, ok := info.Networks[atts[0].Network]; ok {
 			ns.IPAddress, ns.IPPrefixLen, ns.Gateway, ns.MacAddress = ep.IPAddress, ep.IPPrefixLen, ep.Gateway, ep.MacAddress
 		}
+		// Not running: the networks it will join, without addresses, as
+		// docker and podman show them.
+		if len(ns.Networks) == 0 {
+			for _, a := range atts {
+				ns.Networks[a.Network] = EndpointInfo{Aliases: a.Aliases}
+			}
+		}
 	}
 	for _, p := range info.Ports {
 		for i := uint16(0); i < max(p.Range, 1); i++ {

@@ -27,6 +27,9 @@ func TestNetworkFlagLists(t *testing.T) {
 			t.Errorf("%s: networks %q, want %q", name, got, want)
 		}
 	}
+	// inspect of a container not started lists its networks, unaddressed.
+	e.Run("inspect", "--format", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}", "list").
+		Success(t).StdoutIs(t, "berth= "+n.Name+"=")
 	e.Run("create", "--name", "lone", "--network", "bridge", TestImage, "true").Success(t)
 	e.Run("create", "--name", "dflt", TestImage, "true").Success(t)
 	e.Run("create", "--name", "nonet", "--network", "none", TestImage, "true").Success(t)
