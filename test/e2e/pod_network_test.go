@@ -14,11 +14,7 @@ import (
 func newPodTestNet(t *testing.T, e *Env, b int) testNet {
 	t.Helper()
 	n := newTestNet(t, e, 232, b)
-	t.Cleanup(func() {
-		if r := e.Run("pod", "rm", "-fa"); r.ExitCode != 0 {
-			t.Logf("cleanup: pod rm -fa: %s", r.Stderr)
-		}
-	})
+	removePodsAtCleanup(t, e)
 	return n
 }
 

@@ -14,12 +14,18 @@ import (
 func newPodEnv(t *testing.T) *Env {
 	t.Helper()
 	e := newImageEnv(t)
+	removePodsAtCleanup(t, e)
+	return e
+}
+
+// removePodsAtCleanup removes every pod of e when the test ends (cleanups
+// run last-registered first).
+func removePodsAtCleanup(t *testing.T, e *Env) {
 	t.Cleanup(func() {
 		if r := e.Run("pod", "rm", "-fa"); r.ExitCode != 0 {
 			t.Logf("cleanup: pod rm -fa: %s", r.Stderr)
 		}
 	})
-	return e
 }
 
 func TestPodSharesNetworkHostnameAndIPC(t *testing.T) {
