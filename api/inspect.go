@@ -101,7 +101,7 @@ func summary(e *engine.ListEntry, now time.Time) container.Summary {
 func portSummaries(ports []engine.PortMapping) []container.PortSummary {
 	out := []container.PortSummary{}
 	for _, p := range ports {
-		ip, err := netip.ParseAddr(p.HostIP)
+		ip, err := netip.ParseAddr(p.HostAddr())
 		if err != nil {
 			ip = netip.IPv4Unspecified()
 		}

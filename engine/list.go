@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -146,17 +145,11 @@ func listNetworks(c *Container, record []byte) []string {
 	if spec.NetworkModeOf(&c.config.Spec) != spec.NetworkBridge {
 		return nil
 	}
-	atts := specAttachments(&c.config.Spec)
-	if record != nil {
-		if err := json.Unmarshal(record, &atts); err != nil {
-			return nil // corrupt: inspect reports it; a listing lists on
-		}
+	atts, err := c.attachmentsFrom(record)
+	if err != nil {
+		return nil // corrupt: inspect reports it; a listing lists on
 	}
-	names := make([]string, len(atts))
-	for i, a := range atts {
-		names[i] = a.Network
-	}
-	return names
+	return networkNames(atts)
 }
 
 func (r *Runtime) addSizes(ctx context.Context, rows []ListEntry) error {

@@ -286,23 +286,30 @@ func (r *Runtime) RemoveNetwork(ctx context.Context, ref string, opts NetworkRem
 // cannot start again.
 func (r *Runtime) removeNetworkUsers(ctx context.Context, users []*Container) error {
 	for _, c := range users {
-		if cs := &c.config.Spec; cs.PodInfra && cs.Pod != "" {
-			p, err := r.podByID(ctx, cs.Pod)
-			if err == nil {
-				err = p.Remove(ctx, true)
-			}
-			if err != nil && !errors.Is(err, ErrNoSuchPod) {
-				return err
-			}
-			if err == nil {
-				continue
-			}
+		err := r.removePodOfInfra(ctx, c)
+		if errors.Is(err, ErrNoSuchPod) {
+			// Not an infra container, or its pod is gone already.
+			err = c.Remove(ctx, RemoveOptions{Force: true})
 		}
-		if err := c.Remove(ctx, RemoveOptions{Force: true}); err != nil && !errors.Is(err, ErrNoSuchCtr) {
+		if err != nil && !errors.Is(err, ErrNoSuchCtr) {
 			return err
 		}
 	}
 	return nil
+}
+
+// removePodOfInfra force-removes the pod whose infra container c is;
+// ErrNoSuchPod when c is no pod's infra container.
+func (r *Runtime) removePodOfInfra(ctx context.Context, c *Container) error {
+	cs := &c.config.Spec
+	if !cs.PodInfra || cs.Pod == "" {
+		return ErrNoSuchPod
+	}
+	p, err := r.podByID(ctx, cs.Pod)
+	if err != nil {
+		return err
+	}
+	return p.Remove(ctx, true)
 }
 
 // removeBridge deletes what the network has on the host: the bridge kept

@@ -35,14 +35,32 @@ func (c *Container) attachments(ctx context.Context) ([]NetworkAttachment, error
 		return nil, nil
 	}
 	b, err := c.r.db.Artifact(ctx, c.config.ID, attachmentsArtifact)
-	if err == nil {
-		var atts []NetworkAttachment
-		if err := json.Unmarshal(b, &atts); err != nil {
-			return nil, fmt.Errorf("container %s: corrupt network list: %w", c.config.Name, err)
-		}
-		return atts, nil
+	if err != nil {
+		b = nil // no connect/disconnect yet: the spec's list
 	}
-	return specAttachments(&c.config.Spec), nil
+	return c.attachmentsFrom(b)
+}
+
+// attachmentsFrom is attachments with the connect/disconnect record
+// already read (nil: none), for listings that read all records at once.
+func (c *Container) attachmentsFrom(record []byte) ([]NetworkAttachment, error) {
+	if record == nil {
+		return specAttachments(&c.config.Spec), nil
+	}
+	var atts []NetworkAttachment
+	if err := json.Unmarshal(record, &atts); err != nil {
+		return nil, fmt.Errorf("container %s: corrupt network list: %w", c.config.Name, err)
+	}
+	return atts, nil
+}
+
+// networkNames names networks of atts, in order.
+func networkNames(atts []NetworkAttachment) []string {
+	names := make([]string, len(atts))
+	for i, a := range atts {
+		names[i] = a.Network
+	}
+	return names
 }
 
 func specAttachments(cs *spec.ContainerSpec) []NetworkAttachment {

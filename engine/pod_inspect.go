@@ -93,13 +93,11 @@ func (p *Pod) listEntry(members []*Container) PodListEntry {
 // given, or the default one in bridge mode; none without an infra
 // container or in the modes none, host, container: and ns:.
 func (p *Pod) networks() []string {
-	if !p.cfg.Infra || spec.NetworkModeOf(&spec.ContainerSpec{NetworkMode: p.cfg.NetworkMode}) != spec.NetworkBridge {
+	cs := &spec.ContainerSpec{NetworkMode: p.cfg.NetworkMode, Networks: p.cfg.Networks}
+	if !p.cfg.Infra || spec.NetworkModeOf(cs) != spec.NetworkBridge {
 		return nil
 	}
-	if len(p.cfg.Networks) == 0 {
-		return []string{DefaultNetwork}
-	}
-	return p.cfg.Networks
+	return networkNames(specAttachments(cs))
 }
 
 func podMatches(e *PodListEntry, want map[string][]string) bool {

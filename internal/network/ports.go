@@ -26,11 +26,27 @@ type PortMapping struct {
 // String renders m in docker's `port` style: "80/tcp -> 0.0.0.0:8080"
 // (for the first port of a range).
 func (m PortMapping) String() string {
-	ip := m.HostIP
-	if ip == "" {
-		ip = "0.0.0.0"
+	return fmt.Sprintf("%d/%s -> %s", m.ContainerPort, m.Protocol, net.JoinHostPort(m.HostAddr(), strconv.Itoa(int(m.HostPort))))
+}
+
+// HostAddr is the host address the mapping listens on: 0.0.0.0 when it
+// names none (every address).
+func (m PortMapping) HostAddr() string {
+	if m.HostIP == "" {
+		return "0.0.0.0"
 	}
-	return fmt.Sprintf("%d/%s -> %s", m.ContainerPort, m.Protocol, net.JoinHostPort(ip, strconv.Itoa(int(m.HostPort))))
+	return m.HostIP
+}
+
+// Published renders m as podman's and docker's ps print it:
+// "0.0.0.0:8080->80/tcp", "[::1]:9000-9001->9000-9001/udp".
+func (m PortMapping) Published() string {
+	host, ctr := strconv.Itoa(int(m.HostPort)), strconv.Itoa(int(m.ContainerPort))
+	if m.Range > 1 {
+		host += "-" + strconv.Itoa(int(m.HostPort+m.Range-1))
+		ctr += "-" + strconv.Itoa(int(m.ContainerPort+m.Range-1))
+	}
+	return net.JoinHostPort(m.HostAddr(), host) + "->" + ctr + "/" + m.Protocol
 }
 
 // ParsePublish reads one -p value in any of podman's forms:

@@ -2,8 +2,6 @@ package container
 
 import (
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -81,13 +79,10 @@ func newPort(g *cli.Globals) *cobra.Command {
 func portLines(ports []engine.PortMapping) []string {
 	var out []string
 	for _, p := range ports {
-		ip := p.HostIP
-		if ip == "" {
-			ip = "0.0.0.0"
-		}
 		for i := uint16(0); i < max(p.Range, 1); i++ {
-			out = append(out, fmt.Sprintf("%d/%s -> %s", p.ContainerPort+i, p.Protocol,
-				net.JoinHostPort(ip, strconv.Itoa(int(p.HostPort+i)))))
+			one := p
+			one.ContainerPort, one.HostPort = p.ContainerPort+i, p.HostPort+i
+			out = append(out, one.String())
 		}
 	}
 	return out

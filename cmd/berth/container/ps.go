@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,7 +78,7 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 	if err != nil {
 		return err
 	}
-	lo := engine.ListOptions{All: o.all, Filters: o.filters, Size: o.size, Networks: needsNetworks(o.format)}
+	lo := engine.ListOptions{All: o.all, Filters: o.filters, Size: o.size, Networks: format.Shows(o.format, "Networks")}
 	if o.last > 0 {
 		lo.Last, lo.All = o.last, true
 	}
@@ -120,17 +119,6 @@ func runPs(cmd *cobra.Command, g *cli.Globals, o *psOptions) error {
 		rows = append(rows, psRow{e: e, now: now, noTrunc: o.noTrunc || o.format != ""})
 	}
 	return f.Write(os.Stdout, rows)
-}
-
-// needsNetworks tells whether the output shows the networks, which cost
-// the listing one more query.
-func needsNetworks(tmpl string) bool {
-	for _, s := range []string{"Networks", "json", "{{.}}", "{{ . }}"} {
-		if strings.Contains(tmpl, s) {
-			return true
-		}
-	}
-	return false
 }
 
 func shortID(id string, noTrunc bool) string {
@@ -177,20 +165,9 @@ func (r psRow) Ports() string { return formatPorts(r.e.Ports) }
 func (r psRow) Networks() string { return strings.Join(r.e.Networks, ",") }
 
 func formatPorts(ports []engine.PortMapping) string {
-	parts := make([]string, 0, len(ports))
-	for _, p := range ports {
-		ip := p.HostIP
-		if ip == "" {
-			ip = "0.0.0.0"
-		} else if strings.Contains(ip, ":") {
-			ip = "[" + ip + "]"
-		}
-		host, ctr := strconv.Itoa(int(p.HostPort)), strconv.Itoa(int(p.ContainerPort))
-		if p.Range > 1 {
-			host += "-" + strconv.Itoa(int(p.HostPort+p.Range-1))
-			ctr += "-" + strconv.Itoa(int(p.ContainerPort+p.Range-1))
-		}
-		parts = append(parts, ip+":"+host+"->"+ctr+"/"+p.Protocol)
+	parts := make([]string, len(ports))
+	for i, p := range ports {
+		parts[i] = p.Published()
 	}
 	return strings.Join(parts, ", ")
 }

@@ -26,18 +26,3 @@ func TestFormatPorts(t *testing.T) {
 		}
 	}
 }
-
-func TestNeedsNetworks(t *testing.T) {
-	for tmpl, want := range map[string]bool{
-		"":                          false,
-		psDefaultFormat:             false,
-		"{{.Names}} {{.Networks}}":  true,
-		"json":                      true,
-		"{{.}}":                     true,
-		"table {{.ID}}\t{{.Ports}}": false,
-	} {
-		if got := needsNetworks(tmpl); got != want {
-			t.Errorf("needsNetworks(%q) = %v, want %v", tmpl, got, want)
-		}
-	}
-}

@@ -82,6 +82,19 @@ func New(format, defaultFormat string, headers map[string]string) (*Formatter, e
 	return &Formatter{mode: modeTable, tmpl: tmpl, header: withNewline(header)}, nil
 }
 
+// Shows reports whether a --format value may print field of a row: it
+// names the field, prints whole rows ("json", {{json .}}, {{.}}), or (when
+// empty) is the command's default, which the caller knows. Commands use it
+// to skip work for columns nobody asked for.
+func Shows(format, field string) bool {
+	for _, s := range []string{field, "json", "{{.}}", "{{ . }}"} {
+		if strings.Contains(format, s) {
+			return true
+		}
+	}
+	return false
+}
+
 // IsJSON reports whether the formatter prints the "json" array form, for
 // commands that must then leave out human-oriented extras (warnings on
 // stdout, summaries).

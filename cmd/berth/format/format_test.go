@@ -213,6 +213,26 @@ func TestWriteExecError(t *testing.T) {
 	}
 }
 
+func TestShows(t *testing.T) {
+	for _, tc := range []struct {
+		format, field string
+		want          bool
+	}{
+		{"", "Networks", false},
+		{"table {{.ID}}\t{{.Image}}\t{{.Ports}}\t{{.Names}}", "Networks", false},
+		{"{{.Names}} {{.Networks}}", "Networks", true},
+		{"json", "Networks", true},
+		{"{{json .}}", "Networks", true},
+		{"{{.}}", "Networks", true},
+		{"table {{.ID}}\t{{.Ports}}", "Networks", false},
+		{`{{index .Labels "a"}}`, "Labels", true},
+	} {
+		if got := Shows(tc.format, tc.field); got != tc.want {
+			t.Errorf("Shows(%q, %q) = %v, want %v", tc.format, tc.field, got, tc.want)
+		}
+	}
+}
+
 func TestIsJSON(t *testing.T) {
 	tests := map[string]bool{"json": true, " json\n": true, "{{json .}}": false, "": false, "table": false, "JSON": false}
 	for format, want := range tests {

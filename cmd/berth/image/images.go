@@ -84,10 +84,8 @@ before=IMAGE, since=IMAGE.
 // needsLabels reports whether the listing shows or filters on labels:
 // only then does it read every image's config.
 func needsLabels(tmpl string, filters []string) bool {
-	for _, s := range []string{"Labels", "json", "{{.}}", "{{ . }}"} {
-		if strings.Contains(tmpl, s) {
-			return true
-		}
+	if format.Shows(tmpl, "Labels") {
+		return true
 	}
 	for _, f := range filters {
 		if strings.HasPrefix(f, "label") {
