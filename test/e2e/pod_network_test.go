@@ -88,6 +88,17 @@ func TestPodNetworkModes(t *testing.T) {
 	e.Run("pod", "create", "--network", "none", "--no-hosts", "nohosts").Success(t)
 	e.Run("run", "--rm", "--pod", "nohosts", TestImage, "cat", "/etc/hosts").Success(t).StdoutIs(t, "")
 
+	// The pod's resolv.conf options reach its containers.
+	e.Run("pod", "create", "--network", a.Name, "--dns-search", "example.test", "--dns-option", "ndots:3", "dnsopts").Success(t)
+	e.Run("run", "--rm", "--pod", "dnsopts", TestImage, "cat", "/etc/resolv.conf").Success(t).
+		StdoutContains(t, "search example.test").StdoutContains(t, "options ndots:3")
+	// An --ip6 the network has no subnet for fails the first start with a
+	// clear error, and the refused member is not left behind.
+	e.Run("pod", "create", "--network", a.Name, "--ip6", "fd00::5", "noip6").Success(t)
+	e.Run("run", "--rm", "--pod", "noip6", "--name", "v6member", TestImage, "true").Exit(t, 125).
+		StderrContains(t, "fd00::5 is not in any subnet")
+	e.Run("container", "exists", "v6member").Exit(t, 1)
+
 	// Refused before anything is created.
 	before := e.Run("pod", "ps", "-q").Success(t).Out()
 	e.Run("pod", "create", "--network", "none", "-p", "8080:80", "bad").Exit(t, 125).StderrContains(t, "ports can only be published on a bridge network")
